@@ -1,0 +1,109 @@
+"""The ``newsbot`` command line: run the bot, manage the database, preview feeds."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from bot.logsetup import redact, setup_logging
+from config import Settings, SettingsError, load_settings
+
+log = logging.getLogger("newsbot")
+
+EXIT_CONFIG = 2
+
+TOKEN_MISSING = (
+    "NEWSBOT_TELEGRAM_TOKEN must be set: create a bot with @BotFather in Telegram "
+    "(/newbot), then run `export NEWSBOT_TELEGRAM_TOKEN=<the token it gives you>`."
+)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsbot",
+        description="Telegram news bot of Đài Phát thanh – Truyền hình Kon Tum.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    run = commands.add_parser("run", help="run the bot (long polling)")
+    run.add_argument("--config", type=Path, help="optional TOML settings file")
+
+    db = commands.add_parser("db", help="database schema")
+    db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    for name, text in (("upgrade", "apply migrations (idempotent)"), ("current", "show revision")):
+        action = db_commands.add_parser(name, help=text)
+        action.add_argument("--config", type=Path, help="optional TOML settings file")
+
+    feed = commands.add_parser("feed", help="feeds")
+    feed_commands = feed.add_subparsers(dest="feed_command", metavar="ACTION", required=True)
+    preview = feed_commands.add_parser(
+        "preview", help="fetch, parse and summarise a feed (URL or file) without storing it"
+    )
+    preview.add_argument("source", help="feed URL or local file")
+    preview.add_argument("--json", action="store_true", help="print one JSON array")
+    preview.add_argument("--config", type=Path, help="optional TOML settings file")
+    return parser
+
+
+def _fail(message: str) -> int:
+    print(f"newsbot: {redact(message)}", file=sys.stderr)
+    return EXIT_CONFIG
+
+
+async def _db(settings: Settings, action: str) -> None:
+    from storage.db import Database
+
+    database = Database(settings.database_url)
+    try:
+        await database.check()
+        if action == "upgrade":
+            await database.upgrade()
+        print(f"schema revision: {await database.current_revision() or 'none'}")
+    finally:
+        await database.dispose()
+
+
+async def _preview(settings: Settings, source: str, as_json: bool) -> str:
+    from bot.feeds.preview import preview, preview_json, preview_text
+
+    drafts = await preview(source, summary_limit=settings.summary_limit)
+    return preview_json(drafts) if as_json else preview_text(drafts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings(getattr(args, "config", None))
+    except SettingsError as error:
+        return _fail(str(error))
+    setup_logging(settings.log_level)
+
+    from bot.feeds.fetch import FeedError
+    from bot.runner import StartupError
+    from storage.db import DatabaseUnavailable
+    from storage.lock import AlreadyRunning
+
+    try:
+        if args.command == "run":
+            if settings.telegram_token is None:
+                return _fail(TOKEN_MISSING)
+            from bot.runner import run
+
+            asyncio.run(run(settings))
+        elif args.command == "db":
+            asyncio.run(_db(settings, args.db_command))
+        elif args.command == "feed":
+            output = asyncio.run(_preview(settings, args.source, args.json))
+            sys.stdout.write(output + "\n")
+    except (DatabaseUnavailable, AlreadyRunning, StartupError, FeedError) as error:
+        return _fail(str(error))
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

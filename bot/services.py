@@ -1,0 +1,23 @@
+"""What handlers need besides the update: settings and storage, stored in ``bot_data``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from config import Settings
+from storage.db import Database
+
+SERVICES_KEY = "services"
+
+
+@dataclass
+class Services:
+    settings: Settings
+    database: Database
+
+
+def services_of(bot_data: dict[Any, Any]) -> Services:
+    services = bot_data[SERVICES_KEY]
+    assert isinstance(services, Services)
+    return services

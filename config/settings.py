@@ -1,0 +1,188 @@
+"""Settings from ``NEWSBOT_*`` environment variables, a ``.env`` file and an optional TOML file.
+
+Precedence, highest first: environment, ``.env``, TOML file, defaults. The TOML file uses the
+field names without the prefix (``telegram_token = "..."``, ``feeds = ["https://..."]``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+from typing import Annotated, Any, ClassVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+log = logging.getLogger(__name__)
+
+ENV_PREFIX = "NEWSBOT_"
+TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
+LOCALES = ("vi", "en")
+
+
+def _split_csv(value: Any) -> Any:
+    """Accept ``a,b`` from the environment as well as real lists from TOML."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    if isinstance(value, int):
+        return [value]
+    return value
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set; names are fixed because operators rely on them."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        validate_default=True,
+    )
+    toml_file: ClassVar[Path | None] = None
+
+    telegram_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    database_url: str = "sqlite+aiosqlite:///newsbot.db"
+    feeds: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["https://kontumtv.vn/feed"]
+    )
+    poll_interval: int = Field(default=300, ge=1)
+    owner_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    admin_chat_id: int | None = None
+    send_rate: float = Field(default=30.0, gt=0, le=1000)
+    locale: str = "vi"
+    timezone: str = "Asia/Ho_Chi_Minh"
+    summary_limit: int = Field(default=400, ge=80, le=1000)
+    log_level: str = "INFO"
+
+    @field_validator("telegram_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not TOKEN_PATTERN.match(value.get_secret_value().strip()):
+            # The message must not echo the value: it is a secret.
+            raise ValueError("expected the token from @BotFather, shaped like 123456789:AAE…")
+        return value
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("expected an http(s) URL such as https://api.telegram.org")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if not re.match(r"^(sqlite\+aiosqlite|postgresql\+asyncpg)://", value):
+            raise ValueError(
+                "expected sqlite+aiosqlite:///path.db or postgresql+asyncpg://user@host/db"
+            )
+        return value
+
+    @field_validator("feeds", mode="before")
+    @classmethod
+    def _feeds_csv(cls, value: Any) -> Any:
+        return _split_csv(value)
+
+    @field_validator("feeds")
+    @classmethod
+    def _feeds_urls(cls, value: list[str]) -> list[str]:
+        for url in value:
+            if not re.match(r"^https?://\S+$", url):
+                raise ValueError(f"expected http(s) feed URLs separated by commas, got {url!r}")
+        return value
+
+    @field_validator("owner_ids", mode="before")
+    @classmethod
+    def _owner_csv(cls, value: Any) -> Any:
+        return _split_csv(value)
+
+    @field_validator("locale")
+    @classmethod
+    def _locale(cls, value: str) -> str:
+        if value not in LOCALES:
+            raise ValueError(f"expected one of {', '.join(LOCALES)}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("expected an IANA time zone such as Asia/Ho_Chi_Minh") from None
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError("expected DEBUG, INFO, WARNING or ERROR")
+        return value.upper()
+
+    @property
+    def token(self) -> str:
+        """The bot token; callers check ``telegram_token`` is set first."""
+        assert self.telegram_token is not None
+        return self.telegram_token.get_secret_value().strip()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings, dotenv_settings]
+        if cls.toml_file is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=cls.toml_file))
+        return tuple(sources)
+
+
+class SettingsError(Exception):
+    """A configuration value is wrong; the message is one sentence for the operator."""
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    field = str(first["loc"][0]) if first["loc"] else "configuration"
+    reason = str(first["msg"]).removeprefix("Value error, ")
+    return f"{ENV_PREFIX}{field.upper()} is invalid: {reason}."
+
+
+def load_settings(toml_file: Path | None = None, **overrides: Any) -> Settings:
+    """Load settings or raise ``SettingsError`` naming the variable (never its secret value)."""
+    if toml_file is not None and not toml_file.is_file():
+        raise SettingsError(f"The configuration file {toml_file} does not exist.")
+
+    class _Loaded(Settings):
+        pass
+
+    _Loaded.toml_file = toml_file
+    try:
+        settings: Settings = _Loaded(**overrides)
+    except ValidationError as error:
+        raise SettingsError(_describe(error)) from None
+    except ValueError as error:  # TOML syntax errors and the like
+        raise SettingsError(f"The configuration could not be read: {error}.") from None
+    if settings.poll_interval < 60:
+        log.warning(
+            "NEWSBOT_POLL_INTERVAL=%s is below 60 seconds; the station's site may throttle us",
+            settings.poll_interval,
+        )
+    return settings

@@ -1,0 +1,85 @@
+"""Subscribers: who receives news, in which language, with which preferences."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Subscriber, utcnow
+
+
+async def subscribe(
+    session: AsyncSession,
+    chat_id: int,
+    *,
+    chat_type: str = "private",
+    language: str = "vi",
+    username: str | None = None,
+    first_name: str | None = None,
+    now: datetime | None = None,
+) -> tuple[Subscriber, bool]:
+    """Subscribe a chat to all news (or re-activate it); returns (subscriber, newly_active)."""
+    now = now or utcnow()
+    subscriber = await session.get(Subscriber, chat_id)
+    if subscriber is None:
+        subscriber = Subscriber(
+            chat_id=chat_id,
+            chat_type=chat_type,
+            language=language,
+            username=username,
+            first_name=first_name,
+            active=True,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(subscriber)
+        await session.flush()
+        return subscriber, True
+    was_active = subscriber.active
+    subscriber.active = True
+    subscriber.inactive_reason = None
+    subscriber.username = username
+    subscriber.first_name = first_name
+    subscriber.updated_at = now
+    return subscriber, not was_active
+
+
+async def get(session: AsyncSession, chat_id: int) -> Subscriber | None:
+    return await session.get(Subscriber, chat_id)
+
+
+async def deactivate(
+    session: AsyncSession, chat_id: int, reason: str, *, now: datetime | None = None
+) -> None:
+    """Stop sending to a chat (it left, blocked the bot or unsubscribed)."""
+    await session.execute(
+        update(Subscriber)
+        .where(Subscriber.chat_id == chat_id)
+        .values(active=False, inactive_reason=reason[:200], updated_at=now or utcnow())
+    )
+
+
+async def move_chat(session: AsyncSession, old_chat_id: int, new_chat_id: int) -> None:
+    """A group became a supergroup: keep its subscription under the new id."""
+    existing = await session.get(Subscriber, new_chat_id)
+    if existing is not None:
+        await session.execute(
+            update(Subscriber).where(Subscriber.chat_id == old_chat_id).values(active=False)
+        )
+        return
+    await session.execute(
+        update(Subscriber)
+        .where(Subscriber.chat_id == old_chat_id)
+        .values(chat_id=new_chat_id, chat_type="supergroup")
+    )
+
+
+async def count_active(session: AsyncSession) -> int:
+    from sqlalchemy import func
+
+    result = await session.execute(
+        select(func.count()).select_from(Subscriber).where(Subscriber.active.is_(True))
+    )
+    return int(result.scalar_one())
