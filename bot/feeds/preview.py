@@ -1,0 +1,104 @@
+"""`newsbot feed preview SOURCE`: what the bot would make of a feed, without storing or
+sending anything and without a Telegram token."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from bot.feeds.draft import ArticleDraft
+from bot.feeds.errors import FeedSourceError
+from bot.feeds.fetch import FeedFetcher
+from bot.feeds.parse import parse_feed
+
+
+def _is_url(source: str) -> bool:
+    return urlsplit(source).scheme.lower() in ("http", "https")
+
+
+async def preview(
+    source: str, *, summary_limit: int = 400, fetcher: FeedFetcher | None = None
+) -> list[ArticleDraft]:
+    """Drafts from a feed URL (http/https) or a local file, oldest first.
+
+    Raises a FeedError subclass (FeedSourceError, FeedHttpError, NotAFeed, …) whose message
+    can be printed as is.
+    """
+    fetched_at = datetime.now(UTC)
+    if _is_url(source):
+        own = fetcher is None
+        active = fetcher or FeedFetcher()
+        try:
+            result = await active.fetch(source, etag=None, last_modified=None)
+        finally:
+            if own:
+                await active.close()
+        body, content_type, base = result.body, result.content_type, result.final_url
+    else:
+        try:
+            body = await asyncio.to_thread(Path(source).read_bytes)
+        except OSError as exc:
+            raise FeedSourceError(
+                f"cannot read {source!r}: {exc.strerror or type(exc).__name__}"
+                " (give an http(s) URL or a feed file)"
+            ) from None
+        content_type, base = None, None
+    parsed = await asyncio.to_thread(
+        parse_feed,
+        body,
+        fetched_at=fetched_at,
+        content_type=content_type,
+        summary_limit=summary_limit,
+        base_url=base,
+    )
+    return parsed.entries
+
+
+def _newest_first(drafts: Sequence[ArticleDraft]) -> list[ArticleDraft]:
+    # Reverse first so that items with equal timestamps also come out in reverse order.
+    return sorted(reversed(drafts), key=lambda d: d.published_at, reverse=True)
+
+
+def _iso_utc(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def preview_json(drafts: Sequence[ArticleDraft]) -> str:
+    """One JSON array, newest first: title, url, summary, topics, image, published."""
+    items = [
+        {
+            "title": d.title,
+            "url": d.url,
+            "summary": d.summary,
+            "topics": list(d.topics),
+            "image": d.image_url,
+            "published": _iso_utc(d.published_at),
+        }
+        for d in _newest_first(drafts)
+    ]
+    return json.dumps(items, ensure_ascii=False, indent=2)
+
+
+def preview_text(drafts: Sequence[ArticleDraft]) -> str:
+    """Plain text for a person reading a terminal, newest first."""
+    if not drafts:
+        return "(không có bài nào)\n"
+    blocks: list[str] = []
+    for number, d in enumerate(_newest_first(drafts), start=1):
+        when = d.published_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        lines = [f"{number}. {d.title}", f"   {when}"]
+        if d.topics:
+            lines.append(f"   Chuyên mục: {', '.join(d.topics)}")
+        if d.summary:
+            lines.append(f"   {d.summary}")
+        if d.image_url:
+            lines.append(f"   Ảnh: {d.image_url}")
+        if d.video_url:
+            lines.append(f"   Video: {d.video_url}")
+        lines.append(f"   {d.url}")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n"
