@@ -1,0 +1,214 @@
+"""Article -> Telegram message, rendered once per (article revision, locale, variant).
+
+The sender renders each article once and reuses the result for every recipient, so this module
+is pure and cached. Every piece of feed text is HTML-escaped here; nothing else in the delivery
+path needs to think about Telegram's HTML rules.
+
+How the sender uses a :class:`RenderedMessage`:
+
+* ``photo_url is not None`` -> ``send_photo(photo_url, caption=caption, parse_mode=HTML)``
+  (``caption`` is then always set: both are ``None`` together);
+* otherwise -> ``send_message(text, parse_mode=HTML)`` with a link preview of
+  ``link_preview_url`` (or previews disabled when it is ``None``);
+* on ``BadRequest: can't parse entities`` -> resend ``plain_text`` once, without parse mode.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.delivery.utf16 import html_visible_len, truncate_utf16, utf16_len
+from bot.i18n import t
+
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+CALLBACK_DATA_LIMIT = 64  # bytes
+DEFAULT_TZ = "Asia/Ho_Chi_Minh"
+# Bounds that keep the fixed part of a message far below TEXT_LIMIT whatever a feed sends,
+# so only the summary ever needs shortening.
+TITLE_LIMIT = 1000
+MAX_HASHTAGS = 10
+HASHTAG_LIMIT = 64
+CACHE_SIZE = 2048
+
+_SLUG_WORD = re.compile(r"[A-Za-z0-9]+")
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleView:
+    """What the renderer needs from a stored article (no ORM types leak in here)."""
+
+    id: int
+    title: str
+    url: str
+    summary: str
+    topics: tuple[tuple[str, str], ...]  # (display name, slug)
+    published_at: datetime  # UTC; a naive value is taken as UTC
+    image_url: str | None
+    revision: int
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedMessage:
+    """One ready-to-send message; shared by every recipient, so never mutate it."""
+
+    text: str  # Telegram HTML, visible length <= 4096 UTF-16 units
+    caption: str | None  # HTML for send_photo; None -> send ``text`` instead
+    photo_url: str | None  # None -> no photo (no image, image-less variant, or caption too long)
+    reply_markup: InlineKeyboardMarkup
+    plain_text: str  # no markup; fallback after "can't parse entities"
+    link_preview_url: str | None  # None -> disable the link preview
+
+
+def render(
+    article: ArticleView,
+    *,
+    locale: str = "vi",
+    with_image: bool = True,
+    tz: str = DEFAULT_TZ,
+) -> RenderedMessage:
+    """Render ``article`` for ``locale``; cached per (id, revision, locale, with_image, tz).
+
+    The same :class:`RenderedMessage` object is returned for repeated calls, so a broadcast to
+    100,000 chats renders once. A changed article must carry a new ``revision``.
+    """
+    return _render_cached(_ByRevision(article), locale, with_image, tz)
+
+
+def render_cache_clear() -> None:
+    """Drop every cached rendering (tests, or after a catalogue change)."""
+    _render_cached.cache_clear()
+
+
+class _ByRevision:
+    """Cache key wrapper: (id, revision) identifies an article's content."""
+
+    __slots__ = ("article", "key")
+
+    def __init__(self, article: ArticleView) -> None:
+        self.article = article
+        self.key = (article.id, article.revision)
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _ByRevision) and other.key == self.key
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _render_cached(ref: _ByRevision, locale: str, with_image: bool, tz: str) -> RenderedMessage:
+    return _render(ref.article, locale, with_image, tz)
+
+
+def _render(article: ArticleView, locale: str, with_image: bool, tz: str) -> RenderedMessage:
+    url = article.url.strip() if _is_web_url(article.url.strip()) else None
+    title = truncate_utf16(_clean(article.title), TITLE_LIMIT) or "…"
+    summary = _clean(article.summary)
+    footer = _footer(article, tz)
+
+    if url is None:
+        # A link Telegram would reject (javascript:, relative…) is dropped, not sent.
+        head_html = f"<b>{_esc(title)}</b>"
+        head_plain = title
+    else:
+        head_html = f'<b><a href="{html.escape(url, quote=True)}">{_esc(title)}</a></b>'
+        head_plain = f"{title}\n{url}"
+
+    def compose_html(body: str) -> str:
+        return "\n\n".join(part for part in (head_html, _esc(body), _esc(footer)) if part)
+
+    def compose_plain(body: str) -> str:
+        return "\n\n".join(part for part in (head_plain, body, footer) if part)
+
+    text = compose_html(_fit(summary, TEXT_LIMIT - html_visible_len(compose_html(""))))
+    plain = compose_plain(_fit(summary, TEXT_LIMIT - utf16_len(compose_plain(""))))
+
+    photo_url: str | None = None
+    caption: str | None = None
+    image = (article.image_url or "").strip()
+    if with_image and _is_web_url(image) and html_visible_len(text) <= CAPTION_LIMIT:
+        photo_url, caption = image, text
+
+    return RenderedMessage(
+        text=text,
+        caption=caption,
+        photo_url=photo_url,
+        reply_markup=_keyboard(article.id, url, locale),
+        plain_text=plain,
+        # The image-less variant is for readers who do not want pictures: no preview either.
+        link_preview_url=url if with_image else None,
+    )
+
+
+def _fit(summary: str, budget: int) -> str:
+    # The "\n\n" separator in front of the summary costs 2 units.
+    return truncate_utf16(summary, budget - 2) if summary and budget > 2 else ""
+
+
+def _footer(article: ArticleView, tz: str) -> str:
+    tags: list[str] = []
+    for _name, slug in article.topics:
+        tag = hashtag(slug)
+        if tag and tag not in tags:
+            tags.append(tag)
+    published = article.published_at
+    if published.tzinfo is None:
+        published = published.replace(tzinfo=UTC)
+    stamp = f"🕒 {published.astimezone(ZoneInfo(tz)):%H:%M %d/%m/%Y}"
+    return " ".join([*tags[:MAX_HASHTAGS], stamp])
+
+
+def hashtag(slug: str) -> str:
+    """``quoc-phong-an-ninh`` -> ``#QuocPhongAnNinh``; ``""`` when nothing usable is left.
+
+    Telegram ends a hashtag at the first character that is not a letter, digit or ``_``, so
+    slugs are folded to ASCII (``đ`` -> ``d``, diacritics dropped) and CamelCased, which reads
+    better in Vietnamese than ``#quoc_phong_an_ninh``. A tag without any letter (``#2024``) is
+    not highlighted by Telegram, so it is dropped.
+    """
+    folded = unicodedata.normalize("NFD", slug.replace("đ", "d").replace("Đ", "D"))
+    ascii_slug = folded.encode("ascii", "ignore").decode("ascii")
+    words = _SLUG_WORD.findall(ascii_slug)
+    tag = "".join(word[:1].upper() + word[1:] for word in words)[:HASHTAG_LIMIT]
+    return f"#{tag}" if any(ch.isalpha() for ch in tag) else ""
+
+
+def _keyboard(article_id: int, url: str | None, locale: str) -> InlineKeyboardMarkup:
+    data = f"c:{article_id}"
+    if len(data.encode()) > CALLBACK_DATA_LIMIT:
+        raise ValueError(f"callback data for article {article_id} exceeds 64 bytes")
+    row: list[InlineKeyboardButton] = []
+    if url is not None:
+        row.append(InlineKeyboardButton(t("button.read", locale), url=url))
+    row.append(InlineKeyboardButton(t("button.comment", locale), callback_data=data))
+    return InlineKeyboardMarkup([row])
+
+
+def _is_web_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. "http://[broken" from a hostile feed
+        return False
+    has_space = any(ch.isspace() for ch in url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and not has_space
+
+
+def _clean(text: str) -> str:
+    # Control characters other than newline break Telegram's parser or show as boxes.
+    text = unicodedata.normalize("NFC", text).replace("\t", " ")
+    return "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) != "Cc").strip()
+
+
+def _esc(text: str) -> str:
+    # Text nodes only need <, >, &; quote=False keeps quotes readable and the message short.
+    return html.escape(text, quote=False)
