@@ -21,12 +21,33 @@ _SEPARATORS = re.compile(r"[\W_]+")
 _STROKE_D = str.maketrans({"đ": "d", "Đ": "d"})
 
 
+def _build_table() -> dict[int, str]:
+    """Precomposed Latin letters (Vietnamese included) mapped straight to their folded form."""
+    table: dict[int, str] = {}
+    for code in range(0x00C0, 0x2000):
+        char = chr(code)
+        folded = _COMBINING.sub("", unicodedata.normalize("NFD", char)).lower()
+        if folded != char and folded.isascii() and folded.isalpha():
+            table[code] = folded
+    table.update({ord("đ"): "d", ord("Đ"): "d"})
+    return table
+
+
+# One str.translate pass is several times faster than NFD + regex on long article text.
+_FOLD_TABLE = _build_table()
+
+
 def fold(text: str) -> str:
     """Lowercase, strip diacritics (``đ`` → ``d``), punctuation and runs of spaces to one space."""
     if not text:
         return ""
-    value = unicodedata.normalize("NFD", normalize_text(text)).translate(_STROKE_D)
-    value = _COMBINING.sub("", value).lower()
+    # Stored text is already normalised; only entities and the look-alike eth need the full pass.
+    needs_normalising = "&" in text or "\u00d0" in text or "\u00f0" in text
+    value = normalize_text(text) if needs_normalising else text
+    value = value.lower().translate(_FOLD_TABLE)
+    if _COMBINING.search(value):  # decomposed input: fold the slow, general way
+        value = unicodedata.normalize("NFD", value).translate(_STROKE_D)
+        value = _COMBINING.sub("", value)
     return _SEPARATORS.sub(" ", value).strip()
 
 

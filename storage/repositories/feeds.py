@@ -1,0 +1,86 @@
+"""Feeds and their polling state."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Feed, utcnow
+
+
+async def ensure_feeds(
+    session: AsyncSession, urls: Sequence[str], *, now: datetime | None = None
+) -> list[Feed]:
+    """Make sure every configured URL has an active feed row; new ones are polled at once."""
+    now = now or utcnow()
+    existing = {
+        feed.url: feed
+        for feed in (await session.scalars(select(Feed).where(Feed.url.in_(list(urls))))).all()
+    }
+    feeds: list[Feed] = []
+    for url in dict.fromkeys(urls):
+        feed = existing.get(url)
+        if feed is None:
+            feed = Feed(url=url, active=True, next_poll_at=now, created_at=now)
+            session.add(feed)
+        elif not feed.active:
+            feed.active = True
+            feed.next_poll_at = now
+        feeds.append(feed)
+    await session.flush()
+    return feeds
+
+
+async def due_feeds(
+    session: AsyncSession, now: datetime, *, exclude: Sequence[int] = ()
+) -> list[Feed]:
+    """Active feeds whose next poll time has come, most overdue first."""
+    query = (
+        select(Feed)
+        .where(Feed.active.is_(True), Feed.next_poll_at <= now)
+        .order_by(Feed.next_poll_at)
+    )
+    if exclude:
+        query = query.where(Feed.id.not_in(list(exclude)))
+    return list((await session.scalars(query)).all())
+
+
+async def next_due_at(session: AsyncSession) -> datetime | None:
+    """When the next poll of any active feed is due."""
+    result = await session.execute(
+        select(Feed.next_poll_at).where(Feed.active.is_(True)).order_by(Feed.next_poll_at).limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
+async def get(session: AsyncSession, feed_id: int) -> Feed | None:
+    return await session.get(Feed, feed_id)
+
+
+async def find_by_url(session: AsyncSession, url: str) -> Feed | None:
+    return (await session.scalars(select(Feed).where(Feed.url == url))).first()
+
+
+async def record_not_modified(
+    session: AsyncSession,
+    feed_id: int,
+    *,
+    now: datetime,
+    next_poll_at: datetime,
+    etag: str | None,
+    last_modified: str | None,
+) -> None:
+    """A healthy feed answered 304: schedule it again, keeping validators the 304 omitted."""
+    values: dict[str, object] = {
+        "last_polled_at": now,
+        "last_success_at": now,
+        "next_poll_at": next_poll_at,
+    }
+    if etag:
+        values["etag"] = etag
+    if last_modified:
+        values["last_modified"] = last_modified
+    await session.execute(update(Feed).where(Feed.id == feed_id).values(**values))

@@ -1,0 +1,97 @@
+"""Articles: one per (feed, guid) and per canonical URL; changes become revisions."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from bot.feeds.draft import ArticleDraft
+from bot.feeds.parse import parse_feed
+from storage.db import Database
+from storage.models import Article, Topic
+from storage.repositories import articles, feeds
+from tests.conftest import FIXTURES
+
+NOW = datetime(2014, 7, 4, 14, 0, tzinfo=UTC)
+
+
+def fixture_drafts() -> list[ArticleDraft]:
+    body = (FIXTURES / "station" / "kontumtv-feed.xml").read_bytes()
+    return parse_feed(body, fetched_at=NOW).entries
+
+
+async def feed_ids(database: Database, *urls: str) -> list[int]:
+    async with database.session() as session:
+        return [feed.id for feed in await feeds.ensure_feeds(session, urls, now=NOW)]
+
+
+async def test_fixture_feed_stores_ten_articles_with_topics_and_search_text(
+    database: Database,
+) -> None:
+    (main,) = await feed_ids(database, "https://kontumtv.vn/feed")
+    async with database.session() as session:
+        result = await articles.store_drafts(session, main, fixture_drafts(), now=NOW, backlog=True)
+    assert len(result.new_ids) == 10
+    async with database.session() as session:
+        seed = (
+            await session.scalars(select(Article).where(Article.guid.endswith("?p=24866")))
+        ).one()
+        assert {t.name for t in seed.topics} == {"Quốc phòng - An ninh", "Thời sự"}
+        assert "quoc-phong-an-ninh" in {t.slug for t in seed.topics}
+        assert seed.summary.startswith("Ngày 4/7, Tỉnh ủy Kon Tum")
+        assert "hoi nghi so ket" in seed.search_text
+        # Ten articles are stored oldest first, so ids follow publication order.
+        stored = (await session.scalars(select(Article).order_by(Article.id))).all()
+        assert all(a.backlog for a in stored)
+        assert [a.published_at for a in stored] == sorted(a.published_at for a in stored)
+
+
+async def test_polling_the_same_items_again_changes_nothing(database: Database) -> None:
+    (main,) = await feed_ids(database, "https://kontumtv.vn/feed")
+    drafts = fixture_drafts()
+    async with database.session() as session:
+        await articles.store_drafts(session, main, drafts, now=NOW, backlog=True)
+    async with database.session() as session:
+        again = await articles.store_drafts(
+            session, main, list(reversed(drafts[3:])), now=NOW, backlog=False
+        )
+        count = (await session.execute(select(func.count()).select_from(Article))).scalar_one()
+    assert (len(again.new_ids), len(again.revised), again.unchanged) == (0, 0, 7)
+    assert count == 10
+
+
+async def test_category_feed_repeating_main_items_merges_topics(database: Database) -> None:
+    main, category = await feed_ids(
+        database, "https://kontumtv.vn/feed", "https://kontumtv.vn/category/kinh-te/feed"
+    )
+    drafts = fixture_drafts()
+    async with database.session() as session:
+        await articles.store_drafts(session, main, drafts, now=NOW, backlog=True)
+    repeated = dataclasses.replace(drafts[-1], topics=("Kinh tế", "Tin nổi bật"))
+    async with database.session() as session:
+        result = await articles.store_drafts(session, category, [repeated], now=NOW, backlog=True)
+    assert (len(result.new_ids), result.merged) == (0, 1)
+    async with database.session() as session:
+        article = (await session.scalars(select(Article).where(Article.url == repeated.url))).one()
+        names = {t.name for t in article.topics}
+        topic_count = (await session.execute(select(func.count()).select_from(Topic))).scalar_one()
+    assert set(drafts[-1].topics) | {"Kinh tế", "Tin nổi bật"} == names
+    assert topic_count == len({t for d in drafts for t in d.topics} | {"Tin nổi bật"})
+
+
+async def test_a_changed_title_is_a_revision_not_a_new_article(database: Database) -> None:
+    (main,) = await feed_ids(database, "https://kontumtv.vn/feed")
+    draft = fixture_drafts()[0]
+    async with database.session() as session:
+        await articles.store_drafts(session, main, [draft], now=NOW, backlog=False)
+    fixed = dataclasses.replace(draft, title=draft.title + " (cập nhật)", content_hash="changed")
+    later = NOW + timedelta(hours=1)
+    async with database.session() as session:
+        result = await articles.store_drafts(session, main, [fixed], now=later, backlog=False)
+    assert not result.new_ids and [a.revision for a in result.revised] == [2]
+    async with database.session() as session:
+        (article,) = (await session.scalars(select(Article))).all()
+    assert article.title.endswith("(cập nhật)") and article.updated_at == later
+    assert "cap nhat" in article.search_text
