@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(str(error))
     setup_logging(settings.log_level)
 
-    from bot.feeds.fetch import FeedError
+    from bot.feeds.errors import FeedError
     from bot.runner import StartupError
     from storage.db import DatabaseUnavailable
     from storage.lock import AlreadyRunning

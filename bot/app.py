@@ -8,6 +8,9 @@ from telegram import BotCommand, Update
 from telegram.error import Forbidden, NetworkError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
+from bot.delivery.limiter import RateLimiter
+from bot.delivery.pacing import PacedReplies
+from bot.delivery.transport import AiohttpRequest
 from bot.handlers import subscriber
 from bot.i18n import LOCALES, t
 from bot.services import SERVICES_KEY, Services
@@ -48,19 +51,31 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             log.debug("could not send the error apology", exc_info=True)
 
 
-def build_application(settings: Settings, database: Database) -> Application:  # type: ignore[type-arg]
+def make_limiter(settings: Settings) -> RateLimiter:
+    """One limiter per bot token, shared by replies and the outbox."""
+    return RateLimiter(rate=max(1, round(settings.send_rate)))
+
+
+def build_application(
+    settings: Settings, database: Database, limiter: RateLimiter | None = None
+) -> Application:  # type: ignore[type-arg]
     """Wire handlers and services into a python-telegram-bot Application."""
+    limiter = limiter or make_limiter(settings)
     root = settings.telegram_api_url
     application = (
         ApplicationBuilder()
         .token(settings.token)
         .base_url(f"{root}/bot")
         .base_file_url(f"{root}/file/bot")
-        .get_updates_read_timeout(40)
-        .concurrent_updates(16)
+        .request(AiohttpRequest(connection_pool_size=32))
+        .get_updates_request(AiohttpRequest(connection_pool_size=2, read_timeout=40.0))
+        .rate_limiter(PacedReplies(limiter))
+        .concurrent_updates(32)
         .build()
     )
-    application.bot_data[SERVICES_KEY] = Services(settings=settings, database=database)
+    application.bot_data[SERVICES_KEY] = Services(
+        settings=settings, database=database, limiter=limiter
+    )
     subscriber.register(application)
     subscriber.register_fallbacks(application)
     application.add_error_handler(on_error)

@@ -13,6 +13,7 @@ from telegram import Update
 from telegram.error import InvalidToken
 
 from bot.app import build_application, set_command_menu
+from bot.background import Background, start_background
 from config import Settings
 from storage.db import Database
 from storage.lock import InstanceLock
@@ -51,6 +52,7 @@ async def _run_application(settings: Settings, database: Database) -> None:
     stop = asyncio.Event()
     _install_signal_handlers(stop)
     workers: list[asyncio.Task[None]] = []
+    background: Background | None = None
     try:
         await set_command_menu(application)
         assert application.updater is not None
@@ -58,9 +60,10 @@ async def _run_application(settings: Settings, database: Database) -> None:
             allowed_updates=Update.ALL_TYPES, poll_interval=0.0, timeout=30
         )
         await application.start()
-        log.info("bot @%s is running; press Ctrl+C to stop", application.bot.username)
-        for worker in application.bot_data.get("workers", []):
+        background = await start_background(application)
+        for worker in (background.poller.run_forever, background.sender.run_forever):
             workers.append(asyncio.create_task(_supervised(worker), name=worker.__qualname__))
+        log.info("bot @%s is running; press Ctrl+C to stop", application.bot.username)
         await stop.wait()
         log.info("stopping")
     finally:
@@ -69,6 +72,8 @@ async def _run_application(settings: Settings, database: Database) -> None:
         for task in workers:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if background is not None:
+            await background.close()
         if application.updater is not None and application.updater.running:
             await application.updater.stop()
         if application.running:

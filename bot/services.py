@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot.delivery.limiter import RateLimiter
 from config import Settings
 from storage.db import Database
 
@@ -15,6 +16,7 @@ SERVICES_KEY = "services"
 class Services:
     settings: Settings
     database: Database
+    limiter: RateLimiter
 
 
 def services_of(bot_data: dict[Any, Any]) -> Services:

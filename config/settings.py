@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     owner_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     admin_chat_id: int | None = None
     send_rate: float = Field(default=30.0, gt=0, le=1000)
+    # Telegram's paid broadcasts (allow_paid_broadcast): up to 1000 msg/s, billed in Stars.
+    paid_broadcast: bool = False
     locale: str = "vi"
     timezone: str = "Asia/Ho_Chi_Minh"
     summary_limit: int = Field(default=400, ge=80, le=1000)

@@ -1,0 +1,396 @@
+"""The sender: claims due outbox rows, paces them through the limiter, records every outcome.
+
+Crash safety rests on three rules: a row is leased before it is sent; an outcome is written
+soon after the call returns (in small batches); an expired lease makes a row claimable again.
+So only messages in flight, or sent but not yet recorded, can be repeated after a crash:
+at most ``in_flight + record_batch`` of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+
+from bot.delivery.limiter import RateLimiter
+from bot.delivery.outcome import Verdict, judge
+from bot.delivery.render import ArticleView, RenderedMessage, render
+from storage.db import Database
+from storage.models import Article, utcnow
+from storage.repositories import chats, deliveries
+from storage.repositories.deliveries import Claimed
+
+log = logging.getLogger(__name__)
+
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+@dataclass(frozen=True, slots=True)
+class SenderConfig:
+    in_flight: int = 32  # concurrent Bot API calls
+    batch: int = 200  # rows claimed at once
+    record_batch: int = 64  # outcomes written per transaction
+    lease: timedelta = timedelta(seconds=120)
+    idle_poll_s: float = 1.0  # how often an idle sender looks for due rows
+    defer_after_s: float = 3.0  # a chat not ready for this long goes back to the queue
+    paid_broadcast: bool = False  # allow_paid_broadcast: Telegram's 1000/s mode
+    timezone: str = "Asia/Ho_Chi_Minh"
+
+
+def default_owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass
+class _Result:
+    row: Claimed
+    kind: str  # "sent", "edited", "retry", "failed", "gone", "migrated"
+    message_id: int | None = None
+    as_photo: bool = False
+    revision: int = 0
+    error: str | None = None
+    delay_s: float = 0.0
+    new_chat_id: int | None = None
+
+
+class Sender:
+    """One sender per process; on PostgreSQL several may run side by side."""
+
+    def __init__(
+        self,
+        database: Database,
+        bot: Bot,
+        limiter: RateLimiter,
+        *,
+        config: SenderConfig | None = None,
+        owner: str | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.database = database
+        self.bot = bot
+        self.limiter = limiter
+        self.config = config or SenderConfig()
+        self.owner = owner or default_owner()
+        self.clock = clock
+        self._wake = asyncio.Event()
+        self._slots = asyncio.Semaphore(self.config.in_flight)
+        self._results: list[_Result] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.stats: dict[str, int] = {}
+
+    def wake(self) -> None:
+        """New rows were enqueued: look now instead of at the next idle poll."""
+        self._wake.set()
+
+    async def run_forever(self) -> None:
+        while True:
+            handled = await self.run_once()
+            if handled == 0:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.config.idle_poll_s)
+
+    async def run_once(self) -> int:
+        """Claim one batch, send it paced, and record every outcome. Returns rows handled."""
+        async with self.database.session() as session:
+            rows = await deliveries.claim(
+                session,
+                owner=self.owner,
+                now=self.clock(),
+                lease=self.config.lease,
+                limit=self.config.batch,
+            )
+        if not rows:
+            return 0
+        views = await self._load_views({r.article_id for r in rows if r.article_id is not None})
+        try:
+            await self._send_batch(rows, views)
+        finally:
+            if self._tasks:
+                await asyncio.gather(*self._tasks, return_exceptions=True)
+            await self._flush()
+        return len(rows)
+
+    async def drain(self, *, limit_s: float = 60.0) -> None:
+        """Send until nothing is due (tests and benchmarks)."""
+        deadline = time.monotonic() + limit_s
+        while time.monotonic() < deadline:
+            if await self.run_once() == 0:
+                return
+        raise TimeoutError("the outbox did not drain in time")
+
+    # ------------------------------------------------------------------ scheduling
+
+    async def _send_batch(self, rows: Sequence[Claimed], views: dict[int, ArticleView]) -> None:
+        waiting: deque[Claimed] = deque(rows)
+        claimed_at = time.monotonic()
+        while waiting:
+            row = self._next_ready(waiting)
+            if row is None:
+                await self._wait_for_a_chat(waiting)
+                continue
+            view = views.get(row.article_id) if row.article_id is not None else None
+            if view is None:
+                self._record(_Result(row, "failed", error="article no longer exists"))
+                continue
+            # Take the connection slot first: booking a send and then queueing for a slot
+            # would let the booked time drift and eat the limiter's jitter margin.
+            await self._slots.acquire()
+            await self.limiter.acquire(row.chat_id)
+            task = asyncio.create_task(self._deliver(row, view))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            if len(self._results) >= self.config.record_batch:
+                await self._flush()
+            if time.monotonic() - claimed_at > self.config.lease.total_seconds() / 2:
+                await self._renew([r.id for r in waiting])
+                claimed_at = time.monotonic()
+
+    def _next_ready(self, waiting: deque[Claimed]) -> Claimed | None:
+        """The first row whose chat may receive now; rows of busy chats keep their place."""
+        for index, row in enumerate(waiting):
+            if self.limiter.chat_wait(row.chat_id) <= 0:
+                del waiting[index]
+                return row
+        return None
+
+    async def _wait_for_a_chat(self, waiting: deque[Claimed]) -> None:
+        """Every remaining chat is busy: sleep a little, or hand long waits back to the queue."""
+        waits = [(self.limiter.chat_wait(row.chat_id), row) for row in waiting]
+        later = [(wait, row) for wait, row in waits if wait > self.config.defer_after_s]
+        for wait, row in later:
+            waiting.remove(row)
+            self._record(_Result(row, "retry", delay_s=wait, error=None))
+        soon = [wait for wait, _ in waits if wait <= self.config.defer_after_s]
+        if soon:
+            await asyncio.sleep(min(soon))
+
+    # ------------------------------------------------------------------ one delivery
+
+    async def _deliver(self, row: Claimed, view: ArticleView) -> None:
+        try:
+            message = render(
+                view, locale=row.locale, with_image=row.with_image, tz=self.config.timezone
+            )
+            if row.edit_revision is not None:
+                result = await self._edit(row, view, message)
+            else:
+                result = await self._send(row, view, message)
+        except Exception as error:  # never let one row kill the batch
+            log.exception("delivery %s crashed", row.id)
+            result = _Result(row, "retry", error=f"internal error: {error!r}", delay_s=60)
+        finally:
+            self._slots.release()
+        self._record(result)
+
+    async def _send(self, row: Claimed, view: ArticleView, message: RenderedMessage) -> _Result:
+        as_photo = message.photo_url is not None and message.caption is not None
+        plain = False
+        for _ in range(3):  # photo -> text -> plain text, at most
+            try:
+                sent = await self._call_send(row, message, as_photo=as_photo, plain=plain)
+                return _Result(row, "sent", sent, as_photo, view.revision)
+            except TelegramError as error:
+                verdict = judge(error, attempts=row.attempts + 1, as_photo=as_photo, editing=False)
+                if verdict.action == "no_photo":
+                    log.info("photo for article %s refused (%s); sending text", view.id, error)
+                    as_photo = False
+                    continue
+                if verdict.action == "plain_text" and not plain:
+                    log.error("rendering bug: article %s refused as HTML: %s", view.id, error)
+                    plain, as_photo = True, False
+                    continue
+                return self._after_error(row, verdict)
+        return _Result(row, "failed", error="no form of the message was accepted")
+
+    async def _edit(self, row: Claimed, view: ArticleView, message: RenderedMessage) -> _Result:
+        assert row.message_id is not None and row.edit_revision is not None
+        editing = {"chat_id": row.chat_id, "message_id": row.message_id}
+        try:
+            if row.sent_as_photo:
+                await self._api(
+                    "editMessageCaption",
+                    **editing,
+                    caption=message.caption or _cut_caption(message),
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=message.reply_markup,
+                )
+            else:
+                await self._api(
+                    "editMessageText",
+                    **editing,
+                    text=message.text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=message.reply_markup,
+                    link_preview_options=_preview(message),
+                )
+        except TelegramError as error:
+            verdict = judge(error, attempts=row.attempts + 1, as_photo=False, editing=True)
+            if verdict.action != "done":
+                return self._after_error(row, verdict, revision=row.edit_revision)
+        return _Result(row, "edited", row.message_id, row.sent_as_photo, row.edit_revision)
+
+    def _after_error(self, row: Claimed, verdict: Verdict, revision: int = 0) -> _Result:
+        if verdict.action == "wait_chat":
+            self.limiter.block_chat(row.chat_id, verdict.delay_s)
+            return _Result(row, "retry", error=None, delay_s=verdict.delay_s, revision=-1)
+        if verdict.action == "migrate":
+            return _Result(row, "migrated", new_chat_id=verdict.new_chat_id, error=verdict.reason)
+        if verdict.action == "gone":
+            return _Result(row, "gone", error=verdict.reason)
+        if verdict.action == "retry":
+            return _Result(row, "retry", error=verdict.reason, delay_s=verdict.delay_s)
+        return _Result(row, "failed", error=verdict.reason, revision=revision)
+
+    async def _call_send(
+        self, row: Claimed, message: RenderedMessage, *, as_photo: bool, plain: bool
+    ) -> int:
+        common: dict[str, Any] = {
+            "chat_id": row.chat_id,
+            "reply_markup": message.reply_markup,
+        }
+        if row.silent:
+            common["disable_notification"] = True
+        if self.config.paid_broadcast:
+            common["allow_paid_broadcast"] = True
+        if as_photo:
+            result = await self._api(
+                "sendPhoto",
+                **common,
+                photo=message.photo_url,
+                caption=message.caption,
+                parse_mode=ParseMode.HTML,
+            )
+        elif plain:
+            result = await self._api(
+                "sendMessage", **common, text=message.plain_text, link_preview_options=_NO_PREVIEW
+            )
+        else:
+            result = await self._api(
+                "sendMessage",
+                **common,
+                text=message.text,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=_preview(message),
+            )
+        return int(result["message_id"])
+
+    async def _api(self, method: str, **params: Any) -> Any:
+        # do_api_request returns the raw result: no Message object is built per send, which
+        # matters at 1,000 sends/s.
+        return await self.bot.do_api_request(method, api_kwargs=params)
+
+    # ------------------------------------------------------------------ bookkeeping
+
+    def _record(self, result: _Result) -> None:
+        self._results.append(result)
+        self.stats[result.kind] = self.stats.get(result.kind, 0) + 1
+
+    async def _flush(self) -> None:
+        if not self._results:
+            return
+        results, self._results = self._results, []
+        now = self.clock()
+        sent = [
+            (r.row.id, r.message_id, r.as_photo, r.revision) for r in results if r.kind == "sent"
+        ]
+        async with self.database.session() as session:
+            await deliveries.mark_sent(session, sent, now=now)
+            for r in results:
+                await self._record_one(session, r, now)
+
+    async def _record_one(self, session: Any, r: _Result, now: datetime) -> None:
+        if r.kind == "edited":
+            await deliveries.mark_edited(session, r.row.id, r.revision)
+        elif r.kind == "retry":
+            await deliveries.retry_later(
+                session,
+                r.row.id,
+                due_at=now + timedelta(seconds=r.delay_s),
+                error=r.error,
+                count_attempt=r.error is not None,
+            )
+        elif r.kind == "failed":
+            if r.row.edit_revision is not None:
+                await deliveries.mark_edited(session, r.row.id, r.row.edit_revision, error=r.error)
+            else:
+                await deliveries.mark_failed(session, r.row.id, r.error or "failed")
+            log.warning("delivery %s to %s failed: %s", r.row.id, r.row.chat_id, r.error)
+        elif r.kind == "gone":
+            if r.row.edit_revision is not None:
+                await deliveries.mark_edited(session, r.row.id, r.row.edit_revision, error=r.error)
+            else:
+                await deliveries.mark_failed(session, r.row.id, r.error or "chat unreachable")
+            cancelled = await chats.mark_unreachable(session, r.row.chat_id, r.error or "", now=now)
+            log.info(
+                "chat %s unreachable (%s); %d waiting cancelled", r.row.chat_id, r.error, cancelled
+            )
+        elif r.kind == "migrated" and r.new_chat_id is not None:
+            await chats.migrate(session, r.row.chat_id, r.new_chat_id)
+            await deliveries.retry_later(
+                session, r.row.id, due_at=now, error=r.error, count_attempt=False
+            )
+            log.info("chat %s migrated to %s", r.row.chat_id, r.new_chat_id)
+
+    async def _renew(self, ids: list[int]) -> None:
+        if not ids:
+            return
+        from sqlalchemy import update
+
+        from storage.models import Delivery
+
+        async with self.database.session() as session:
+            await session.execute(
+                update(Delivery)
+                .where(Delivery.id.in_(ids), Delivery.lease_owner == self.owner)
+                .values(lease_until=self.clock() + self.config.lease)
+            )
+
+    async def _load_views(self, article_ids: set[int]) -> dict[int, ArticleView]:
+        if not article_ids:
+            return {}
+        async with self.database.session() as session:
+            found = (
+                await session.scalars(select(Article).where(Article.id.in_(list(article_ids))))
+            ).all()
+            return {article.id: article_view(article) for article in found}
+
+
+def article_view(article: Article) -> ArticleView:
+    return ArticleView(
+        id=article.id,
+        title=article.title,
+        url=article.url,
+        summary=article.summary,
+        topics=tuple((t.name, t.slug) for t in article.topics),
+        published_at=article.published_at,
+        image_url=article.image_url,
+        revision=article.revision,
+    )
+
+
+def _preview(message: RenderedMessage) -> LinkPreviewOptions:
+    if message.link_preview_url is None:
+        return _NO_PREVIEW
+    return LinkPreviewOptions(url=message.link_preview_url, prefer_large_media=True)
+
+
+def _cut_caption(message: RenderedMessage) -> str:
+    """A photo message whose revised text no longer fits a caption keeps a plain headline."""
+    return message.plain_text.split("\n", 1)[0][:1000]
+
+
+__all__ = ["InlineKeyboardMarkup", "Sender", "SenderConfig", "article_view"]
