@@ -11,7 +11,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from bot.delivery.limiter import RateLimiter
 from bot.delivery.pacing import PacedReplies
 from bot.delivery.transport import AiohttpRequest
-from bot.handlers import subscriber
+from bot.handlers import membership, subscriber
 from bot.i18n import LOCALES, t
 from bot.services import SERVICES_KEY, Services
 from config import Settings
@@ -77,6 +77,7 @@ def build_application(
         settings=settings, database=database, limiter=limiter
     )
     subscriber.register(application)
+    membership.register(application)
     subscriber.register_fallbacks(application)
     application.add_error_handler(on_error)
     return application

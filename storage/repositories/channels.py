@@ -1,0 +1,39 @@
+"""The station's channels the bot posts to."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Admin, Channel
+
+
+async def register(
+    session: AsyncSession, chat_id: int, *, title: str | None, username: str | None
+) -> Channel:
+    """Add (or re-activate) a channel; it receives every topic until told otherwise."""
+    channel = await session.get(Channel, chat_id)
+    if channel is None:
+        channel = Channel(chat_id=chat_id, title=title, username=username, active=True)
+        session.add(channel)
+    else:
+        channel.active, channel.inactive_reason = True, None
+        channel.title, channel.username = title, username
+    await session.flush()
+    return channel
+
+
+async def deactivate(session: AsyncSession, chat_id: int, reason: str) -> bool:
+    channel = await session.get(Channel, chat_id)
+    if channel is None or not channel.active:
+        return False
+    channel.active, channel.inactive_reason = False, reason[:200]
+    return True
+
+
+async def is_admin(session: AsyncSession, user_id: int) -> bool:
+    """An admin recorded in the database (owners come from settings)."""
+    found = await session.scalar(
+        select(Admin.user_id).where(Admin.user_id == user_id, Admin.role == "admin")
+    )
+    return found is not None
