@@ -78,6 +78,10 @@ class Poller:
         self.alert = alert
         self.on_enqueued = on_enqueued
         self._slots = asyncio.Semaphore(concurrency)
+        # Feeds are fetched concurrently but stored one at a time: a category feed repeats
+        # the main feed's stories and topics, and two transactions inserting the same
+        # article or topic at once would fail one feed's poll on the unique constraints.
+        self._store = asyncio.Lock()
         self._in_flight: dict[int, asyncio.Task[PollOutcome]] = {}
 
     async def run_forever(self, tick_s: float = 1.0) -> None:
@@ -152,19 +156,28 @@ class Poller:
             log.warning(
                 "feed %s: skipped %d entries without a link", safe_url(snapshot.url), parsed.skipped
             )
-        parsed = await self._complete_from_pages(parsed, fetched.final_url or snapshot.url)
+        parsed = await self._complete_from_pages(
+            snapshot.id, parsed, fetched.final_url or snapshot.url
+        )
         return await self._record_success(snapshot, fetched, parsed)
 
-    async def _complete_from_pages(self, parsed: ParsedFeed, feed_url: str) -> ParsedFeed:
+    async def _complete_from_pages(
+        self, feed_id: int, parsed: ParsedFeed, feed_url: str
+    ) -> ParsedFeed:
         """Entries whose feed text yields no summary get one from the article page.
 
         Only pages on the feed's own host are fetched: a feed item must not be able to make
-        the bot request (and publish) an internal address.
+        the bot request (and publish) an internal address. An entry stored before and not
+        revised since is left alone: its summary is already stored, and re-reading up to
+        PAGE_FETCHES_PER_POLL pages on every change of the feed would only load the site.
         """
         host = urlsplit(feed_url).hostname
-        bare = [d for d in parsed.entries if not d.summary and urlsplit(d.url).hostname == host][
-            -PAGE_FETCHES_PER_POLL:
-        ]
+        bare = [d for d in parsed.entries if not d.summary and urlsplit(d.url).hostname == host]
+        if not bare:
+            return parsed
+        async with self.database.session() as session:
+            stored = await articles.stored_hashes(session, feed_id, [d.guid for d in bare])
+        bare = [d for d in bare if stored.get(d.guid) != d.content_hash][-PAGE_FETCHES_PER_POLL:]
         if not bare:
             return parsed
         replaced: dict[str, ArticleDraft] = {}
@@ -190,7 +203,7 @@ class Poller:
         outcome = PollOutcome(
             snapshot.id, snapshot.url, "not_modified" if parsed is None else "stored"
         )
-        async with self.database.session() as session:
+        async with self._store, self.database.session() as session:
             feed = await feeds.get(session, snapshot.id)
             if feed is None:
                 return outcome
@@ -205,7 +218,8 @@ class Poller:
                     backlog,
                 )
                 outcome.enqueued = await self._enqueue(session, stored, now, backlog)
-                feed.primed = True
+                # An empty first answer is not a baseline: its next items would all be pushed.
+                feed.primed = feed.primed or bool(parsed.entries)
                 feed.title = parsed.title or feed.title
             recovered = should_alert_recovered(feed.failures, feed.alerted_down)
             feed.etag = fetched.etag or feed.etag

@@ -56,6 +56,9 @@ def _trafilatura_html(page_html: str, url: str | None) -> str:
         include_links=False,
         include_images=False,
         include_formatting=True,
+        # Without it a short page (a video post: one paragraph and a byline) goes through
+        # trafilatura's baseline pass, which fuses title, body and byline into one paragraph.
+        favor_precision=True,
     )
     return result or ""
 

@@ -63,6 +63,20 @@ async def topics_for(session: AsyncSession, names: Sequence[str]) -> dict[str, T
     return {name: found[slugify(name)] for name in names if slugify(name) in found}
 
 
+async def stored_hashes(
+    session: AsyncSession, feed_id: int, guids: Sequence[str]
+) -> dict[str, str]:
+    """guid -> content hash of the stored article, for this feed's entries already seen."""
+    if not guids:
+        return {}
+    rows = await session.execute(
+        select(FeedEntry.guid, Article.content_hash)
+        .join(Article, Article.id == FeedEntry.article_id)
+        .where(FeedEntry.feed_id == feed_id, FeedEntry.guid.in_(list(guids)))
+    )
+    return {guid: content_hash for guid, content_hash in rows.all()}
+
+
 async def store_drafts(
     session: AsyncSession,
     feed_id: int,
