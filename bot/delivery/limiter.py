@@ -96,13 +96,18 @@ class RateLimiter:
         """Seconds until the overall limits allow one more send of this class (0 = now)."""
         now = self._now(now)
         wait = self._paused_until - now
-        cap = self.rate
+        sent, rate = self._sent, self.rate
+        full = sent[-rate] + self.window - now if len(sent) >= rate else 0.0
         if not priority:
-            if now < self._priority_hold_until:
-                cap -= self.headroom
             wait = max(wait, self._bulk_tat - self._tolerance - now)
-        if len(self._sent) >= cap:
-            wait = max(wait, self._sent[-cap] + self.window - now)
+            hold = self._priority_hold_until - now
+            cap = rate - self.headroom
+            if hold > 0 and len(sent) >= cap:
+                # Held back for a reply: wait for a slot under the reduced cap, but no longer
+                # than the hold lasts (then the full rate applies again): sleeping out the
+                # reduced-cap wait after the reply went would leave ~headroom slots unused.
+                full = max(full, min(sent[-cap] + self.window - now, hold))
+        wait = max(wait, full)
         return wait if wait > _EPSILON else 0.0
 
     def next_ready(self, chat_id: int, *, now: float | None = None) -> float:
@@ -140,12 +145,14 @@ class RateLimiter:
         now = self._now(now)
         self._prune(now)
         global_wait = self.global_wait(priority=priority, now=now)
-        if priority and global_wait > 0:
+        chat_wait = self.chat_wait(chat_id, now=now)
+        if priority and global_wait > 0 and chat_wait <= global_wait:
             # Keep bulk off the slots that free up before this reply comes back for one
-            # (plus an interval in case its wake-up is late).
+            # (plus an interval in case its wake-up is late). Only a reply refused for overall
+            # capacity holds bulk back: one waiting for its own chat would stall it for nothing.
             hold = now + global_wait + self._interval
             self._priority_hold_until = max(self._priority_hold_until, hold)
-        wait = max(self.chat_wait(chat_id, now=now), global_wait)
+        wait = max(chat_wait, global_wait)
         if wait > 0:
             return wait
         self._sent.append(now)

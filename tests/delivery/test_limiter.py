@@ -172,6 +172,39 @@ def test_bulk_yields_the_headroom_to_a_flood_of_replies() -> None:
     assert len(bulk) + len(replies) >= 0.95 * RATE * 10
 
 
+def saturate(limiter: RateLimiter, until: float) -> float:
+    """Book bulk sends back to back (as the sender would) until ``until``; returns the clock."""
+    now, chat = 0.0, 1
+    while True:
+        wait = limiter.reserve(chat, now=now)
+        if wait == 0:
+            chat += 1
+        elif now >= until:
+            return now  # bulk was just refused: the window is as full as pacing makes it
+        else:
+            now += wait
+
+
+def test_a_reply_waiting_for_its_own_chat_does_not_hold_bulk_back() -> None:
+    limiter = RateLimiter(RATE)
+    user = 10**9
+    assert limiter.reserve(user, priority=True, now=0.0) == 0  # the user's previous reply
+    now = saturate(limiter, 0.5)
+    # The user asks again at once: the reply waits ~0.5 s for its chat, not for capacity.
+    assert limiter.reserve(user, priority=True, now=now) > 0.4
+    assert limiter.global_wait(now=now) <= limiter.window / RATE
+
+
+def test_bulk_held_for_a_reply_waits_no_longer_than_the_hold() -> None:
+    limiter = RateLimiter(RATE)
+    now = saturate(limiter, 3.0)
+    interval = limiter.window / RATE
+    assert limiter.reserve(10**9, priority=True, now=now) > 0  # refused for capacity: hold
+    # Under the reduced cap bulk would wait ~headroom intervals; it is told to ask again
+    # when the hold ends (the reply's wait plus one interval).
+    assert limiter.global_wait(now=now) <= 2 * interval + 1e-9
+
+
 def test_retry_after_blocks_only_that_chat() -> None:
     limiter = RateLimiter(RATE)
     limiter.block_chat(7, 5.0, now=10.0)
