@@ -14,8 +14,9 @@ import logging
 import os
 import socket
 import time
+import warnings
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,9 +25,10 @@ from sqlalchemy import select
 from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
+from telegram.warnings import PTBUserWarning
 
 from bot.delivery.limiter import RateLimiter
-from bot.delivery.outcome import Verdict, judge
+from bot.delivery.outcome import MAX_ATTEMPTS, Verdict, backoff, judge
 from bot.delivery.render import ArticleView, RenderedMessage, render
 from storage.db import Database
 from storage.models import Article, utcnow
@@ -34,6 +36,14 @@ from storage.repositories import chats, deliveries
 from storage.repositories.deliveries import Claimed
 
 log = logging.getLogger(__name__)
+
+# The sender calls do_api_request on purpose (raw results, no Message objects at 1,000/s);
+# PTB warns on every such call that a typed method exists.
+warnings.filterwarnings(
+    "ignore",
+    message=r"Please use 'Bot\.\w+' instead of 'Bot\.do_api_request",
+    category=PTBUserWarning,
+)
 
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
@@ -57,13 +67,15 @@ def default_owner() -> str:
 @dataclass
 class _Result:
     row: Claimed
-    kind: str  # "sent", "edited", "retry", "failed", "gone", "migrated"
+    kind: str  # "sent", "edited", "retry", "failed", "gone", "migrated", "cancelled"
     message_id: int | None = None
     as_photo: bool = False
     revision: int = 0
     error: str | None = None
     delay_s: float = 0.0
     new_chat_id: int | None = None
+    # False for retries that say nothing against the message: a 429 or a deferred busy chat.
+    count_attempt: bool = True
 
 
 class Sender:
@@ -78,6 +90,7 @@ class Sender:
         config: SenderConfig | None = None,
         owner: str | None = None,
         clock: Callable[[], datetime] = utcnow,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.database = database
         self.bot = bot
@@ -85,9 +98,17 @@ class Sender:
         self.config = config or SenderConfig()
         self.owner = owner or default_owner()
         self.clock = clock
+        self.sleep = sleep  # waits for a busy chat; tests pass the limiter's fake sleep
         self._wake = asyncio.Event()
         self._slots = asyncio.Semaphore(self.config.in_flight)
         self._results: list[_Result] = []
+        # Chats with a call in flight: one call per chat at a time, so a 429 or a 403 is known
+        # before the chat's next message goes, and a chat's messages keep their order.
+        self._busy: set[int] = set()
+        self._finished = asyncio.Event()  # set whenever a call ends
+        # Chats found unreachable during this batch: their other rows in it are cancelled, not
+        # sent (later batches never see them: the chat's queue is cancelled when recorded).
+        self._gone: dict[int, str] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self.stats: dict[str, int] = {}
 
@@ -96,12 +117,42 @@ class Sender:
         self._wake.set()
 
     async def run_forever(self) -> None:
+        await self.recover()
         while True:
             handled = await self.run_once()
             if handled == 0:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.config.idle_poll_s)
+
+    async def recover(self) -> int:
+        """At start: take back rows leased by this sender's earlier, dead incarnation.
+
+        Owners are ``host:pid``. A lease held under our own name (a restarted container often
+        gets the same pid) or by a pid on this host that no longer runs belongs to a process
+        that died mid-send: its rows are released now rather than when the lease expires, so a
+        restart resumes the broadcast at once. Leases of live processes are left alone.
+        """
+        async with self.database.session() as session:
+            dead = [o for o in await deliveries.lease_owners(session) if self._is_dead(o)]
+            released = await deliveries.release_leases(session, dead)
+        if released:
+            log.info("took back %d deliveries leased by %s", released, ", ".join(dead))
+        return released
+
+    def _is_dead(self, owner: str) -> bool:
+        if owner == self.owner:
+            return True
+        host, _, pid = owner.rpartition(":")
+        if host != socket.gethostname() or not pid.isdigit():
+            return False
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:  # alive, under another user
+            return False
+        return False
 
     async def run_once(self) -> int:
         """Claim one batch, send it paced, and record every outcome. Returns rows handled."""
@@ -136,11 +187,16 @@ class Sender:
 
     async def _send_batch(self, rows: Sequence[Claimed], views: dict[int, ArticleView]) -> None:
         waiting: deque[Claimed] = deque(rows)
+        self._gone.clear()  # a chat that unblocked us and subscribed again is not held back
         claimed_at = time.monotonic()
         while waiting:
             row = self._next_ready(waiting)
             if row is None:
                 await self._wait_for_a_chat(waiting)
+                continue
+            gone = self._gone.get(row.chat_id)
+            if gone is not None and row.edit_revision is None:
+                self._record(_Result(row, "cancelled", error=gone))
                 continue
             view = views.get(row.article_id) if row.article_id is not None else None
             if view is None:
@@ -150,6 +206,7 @@ class Sender:
             # would let the booked time drift and eat the limiter's jitter margin.
             await self._slots.acquire()
             await self.limiter.acquire(row.chat_id)
+            self._busy.add(row.chat_id)
             task = asyncio.create_task(self._deliver(row, view))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
@@ -161,22 +218,30 @@ class Sender:
 
     def _next_ready(self, waiting: deque[Claimed]) -> Claimed | None:
         """The first row whose chat may receive now; rows of busy chats keep their place."""
+        busy = self._busy
         for index, row in enumerate(waiting):
-            if self.limiter.chat_wait(row.chat_id) <= 0:
+            if row.chat_id not in busy and self.limiter.chat_wait(row.chat_id) <= 0:
                 del waiting[index]
                 return row
         return None
 
     async def _wait_for_a_chat(self, waiting: deque[Claimed]) -> None:
         """Every remaining chat is busy: sleep a little, or hand long waits back to the queue."""
-        waits = [(self.limiter.chat_wait(row.chat_id), row) for row in waiting]
+        self._finished.clear()
+        waits = [
+            (self.limiter.chat_wait(row.chat_id), row)
+            for row in waiting
+            if row.chat_id not in self._busy
+        ]
         later = [(wait, row) for wait, row in waits if wait > self.config.defer_after_s]
         for wait, row in later:
             waiting.remove(row)
-            self._record(_Result(row, "retry", delay_s=wait, error=None))
+            self._record(_Result(row, "retry", delay_s=wait, error=None, count_attempt=False))
         soon = [wait for wait, _ in waits if wait <= self.config.defer_after_s]
         if soon:
-            await asyncio.sleep(min(soon))
+            await self.sleep(min(soon))
+        elif waiting:  # only chats with a call in flight are left: wait for one to end
+            await self._finished.wait()
 
     # ------------------------------------------------------------------ one delivery
 
@@ -191,9 +256,15 @@ class Sender:
                 result = await self._send(row, view, message)
         except Exception as error:  # never let one row kill the batch
             log.exception("delivery %s crashed", row.id)
-            result = _Result(row, "retry", error=f"internal error: {error!r}", delay_s=60)
+            reason = f"internal error: {error!r}"
+            if row.attempts + 1 >= MAX_ATTEMPTS:  # a bug that repeats must not loop forever
+                result = _Result(row, "failed", error=f"gave up after {row.attempts + 1}: {reason}")
+            else:
+                result = _Result(row, "retry", error=reason, delay_s=backoff(row.attempts + 1))
         finally:
             self._slots.release()
+            self._busy.discard(row.chat_id)
+            self._finished.set()
         self._record(result)
 
     async def _send(self, row: Claimed, view: ArticleView, message: RenderedMessage) -> _Result:
@@ -246,10 +317,14 @@ class Sender:
     def _after_error(self, row: Claimed, verdict: Verdict, revision: int = 0) -> _Result:
         if verdict.action == "wait_chat":
             self.limiter.block_chat(row.chat_id, verdict.delay_s)
-            return _Result(row, "retry", error=None, delay_s=verdict.delay_s, revision=-1)
+            # Recorded (the station sees why the row waits) but not held against the message.
+            return _Result(
+                row, "retry", error=verdict.reason, delay_s=verdict.delay_s, count_attempt=False
+            )
         if verdict.action == "migrate":
             return _Result(row, "migrated", new_chat_id=verdict.new_chat_id, error=verdict.reason)
         if verdict.action == "gone":
+            self._gone[row.chat_id] = verdict.reason
             return _Result(row, "gone", error=verdict.reason)
         if verdict.action == "retry":
             return _Result(row, "retry", error=verdict.reason, delay_s=verdict.delay_s)
@@ -321,7 +396,7 @@ class Sender:
                 r.row.id,
                 due_at=now + timedelta(seconds=r.delay_s),
                 error=r.error,
-                count_attempt=r.error is not None,
+                count_attempt=r.count_attempt,
             )
         elif r.kind == "failed":
             if r.row.edit_revision is not None:
@@ -340,10 +415,18 @@ class Sender:
             )
         elif r.kind == "migrated" and r.new_chat_id is not None:
             await chats.migrate(session, r.row.chat_id, r.new_chat_id)
-            await deliveries.retry_later(
-                session, r.row.id, due_at=now, error=r.error, count_attempt=False
-            )
+            if r.row.edit_revision is not None:
+                # The message stays in the old group, which no longer accepts edits.
+                await deliveries.mark_edited(
+                    session, r.row.id, r.row.edit_revision, error=r.error or "chat migrated"
+                )
+            else:
+                await deliveries.retry_later(
+                    session, r.row.id, due_at=now, error=r.error, count_attempt=False
+                )
             log.info("chat %s migrated to %s", r.row.chat_id, r.new_chat_id)
+        elif r.kind == "cancelled":
+            await deliveries.cancel(session, r.row.id, r.error or "chat unreachable")
 
     async def _renew(self, ids: list[int]) -> None:
         if not ids:

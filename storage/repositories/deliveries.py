@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     Boolean,
     Integer,
+    Table,
     and_,
+    bindparam,
     case,
     exists,
     false,
@@ -236,23 +238,37 @@ async def claim(
 async def mark_sent(
     session: AsyncSession, outcomes: Sequence[tuple[int, int | None, bool, int]], *, now: datetime
 ) -> None:
-    """Record successful sends: (delivery id, message id, sent as photo, article revision)."""
-    for delivery_id, message_id, as_photo, revision in outcomes:
-        await session.execute(
-            update(Delivery)
-            .where(Delivery.id == delivery_id)
-            .values(
-                status="sent",
-                message_id=message_id,
-                sent_as_photo=as_photo,
-                sent_revision=revision,
-                sent_at=now,
-                lease_until=None,
-                lease_owner=None,
-                attempts=Delivery.attempts + 1,
-                last_error=None,
-            )
-        )
+    """Record successful sends: (delivery id, message id, sent as photo, article revision).
+
+    One statement for the whole batch (executemany): at 1,000 sends/s one ORM UPDATE per row
+    cost more CPU than the sends themselves.
+    """
+    if not outcomes:
+        return
+    await session.execute(
+        _MARK_SENT.values(sent_at=now),
+        [
+            {"b_id": delivery_id, "b_message_id": message_id, "b_photo": as_photo, "b_rev": rev}
+            for delivery_id, message_id, as_photo, rev in outcomes
+        ],
+    )
+
+
+_DELIVERIES = cast(Table, Delivery.__table__)
+_MARK_SENT = (
+    update(_DELIVERIES)
+    .where(_DELIVERIES.c.id == bindparam("b_id"))
+    .values(
+        status="sent",
+        message_id=bindparam("b_message_id"),
+        sent_as_photo=bindparam("b_photo"),
+        sent_revision=bindparam("b_rev"),
+        lease_until=None,
+        lease_owner=None,
+        attempts=_DELIVERIES.c.attempts + 1,
+        last_error=None,
+    )
+)
 
 
 async def mark_edited(
@@ -313,12 +329,48 @@ async def mark_failed(session: AsyncSession, delivery_id: int, error: str) -> No
     )
 
 
+async def cancel(session: AsyncSession, delivery_id: int, reason: str) -> None:
+    """Give up one row without sending it (its chat was found unreachable meanwhile)."""
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.status.in_(("pending", "sending")))
+        .values(status="cancelled", last_error=reason[:1000], lease_until=None, lease_owner=None)
+    )
+
+
 async def cancel_chat(session: AsyncSession, chat_id: int, reason: str) -> int:
     """The chat is gone: cancel everything still waiting for it."""
     result = await session.execute(
         update(Delivery)
         .where(Delivery.chat_id == chat_id, Delivery.status.in_(("pending", "sending")))
         .values(status="cancelled", last_error=reason[:1000], lease_until=None, lease_owner=None)
+    )
+    return _rowcount(result)
+
+
+async def lease_owners(session: AsyncSession) -> list[str]:
+    """Every sender that holds a lease right now (live or not)."""
+    found = await session.scalars(
+        select(Delivery.lease_owner).where(Delivery.lease_owner.is_not(None)).distinct()
+    )
+    return [owner for owner in found.all() if owner is not None]
+
+
+async def release_leases(session: AsyncSession, owners: Sequence[str]) -> int:
+    """Hand a dead sender's rows back at once instead of when their leases expire.
+
+    Rows it was sending become ``pending`` again; sent rows it was editing stay ``sent``.
+    """
+    if not owners:
+        return 0
+    result = await session.execute(
+        update(Delivery)
+        .where(Delivery.lease_owner.in_(list(owners)))
+        .values(
+            status=case((Delivery.status == "sending", "pending"), else_=Delivery.status),
+            lease_until=None,
+            lease_owner=None,
+        )
     )
     return _rowcount(result)
 
