@@ -11,8 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import socket
 import time
 import warnings
 from collections import deque
@@ -27,12 +25,14 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.warnings import PTBUserWarning
 
+from bot.delivery import ledger
+from bot.delivery.ledger import Outcome
 from bot.delivery.limiter import RateLimiter
 from bot.delivery.outcome import MAX_ATTEMPTS, Verdict, backoff, judge
 from bot.delivery.render import ArticleView, RenderedMessage, render
 from storage.db import Database
 from storage.models import Article, utcnow
-from storage.repositories import chats, deliveries
+from storage.repositories import deliveries
 from storage.repositories.deliveries import Claimed
 
 log = logging.getLogger(__name__)
@@ -52,30 +52,12 @@ _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 class SenderConfig:
     in_flight: int = 32  # concurrent Bot API calls
     batch: int = 200  # rows claimed at once
-    record_batch: int = 64  # outcomes written per transaction
+    record_batch: int = 16  # outcomes written per transaction
     lease: timedelta = timedelta(seconds=120)
     idle_poll_s: float = 1.0  # how often an idle sender looks for due rows
     defer_after_s: float = 3.0  # a chat not ready for this long goes back to the queue
     paid_broadcast: bool = False  # allow_paid_broadcast: Telegram's 1000/s mode
     timezone: str = "Asia/Ho_Chi_Minh"
-
-
-def default_owner() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-@dataclass
-class _Result:
-    row: Claimed
-    kind: str  # "sent", "edited", "retry", "failed", "gone", "migrated", "cancelled"
-    message_id: int | None = None
-    as_photo: bool = False
-    revision: int = 0
-    error: str | None = None
-    delay_s: float = 0.0
-    new_chat_id: int | None = None
-    # False for retries that say nothing against the message: a 429 or a deferred busy chat.
-    count_attempt: bool = True
 
 
 class Sender:
@@ -96,12 +78,12 @@ class Sender:
         self.bot = bot
         self.limiter = limiter
         self.config = config or SenderConfig()
-        self.owner = owner or default_owner()
+        self.owner = owner or ledger.default_owner()
         self.clock = clock
         self.sleep = sleep  # waits for a busy chat; tests pass the limiter's fake sleep
         self._wake = asyncio.Event()
         self._slots = asyncio.Semaphore(self.config.in_flight)
-        self._results: list[_Result] = []
+        self._results: list[Outcome] = []
         # Chats with a call in flight: one call per chat at a time, so a 429 or a 403 is known
         # before the chat's next message goes, and a chat's messages keep their order.
         self._busy: set[int] = set()
@@ -126,33 +108,8 @@ class Sender:
                     await asyncio.wait_for(self._wake.wait(), self.config.idle_poll_s)
 
     async def recover(self) -> int:
-        """At start: take back rows leased by this sender's earlier, dead incarnation.
-
-        Owners are ``host:pid``. A lease held under our own name (a restarted container often
-        gets the same pid) or by a pid on this host that no longer runs belongs to a process
-        that died mid-send: its rows are released now rather than when the lease expires, so a
-        restart resumes the broadcast at once. Leases of live processes are left alone.
-        """
-        async with self.database.session() as session:
-            dead = [o for o in await deliveries.lease_owners(session) if self._is_dead(o)]
-            released = await deliveries.release_leases(session, dead)
-        if released:
-            log.info("took back %d deliveries leased by %s", released, ", ".join(dead))
-        return released
-
-    def _is_dead(self, owner: str) -> bool:
-        if owner == self.owner:
-            return True
-        host, _, pid = owner.rpartition(":")
-        if host != socket.gethostname() or not pid.isdigit():
-            return False
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            return True
-        except PermissionError:  # alive, under another user
-            return False
-        return False
+        """At start: take back rows leased by this sender's earlier, dead incarnation."""
+        return await ledger.recover_leases(self.database, self.owner)
 
     async def run_once(self) -> int:
         """Claim one batch, send it paced, and record every outcome. Returns rows handled."""
@@ -196,11 +153,11 @@ class Sender:
                 continue
             gone = self._gone.get(row.chat_id)
             if gone is not None and row.edit_revision is None:
-                self._record(_Result(row, "cancelled", error=gone))
+                self._record(Outcome(row, "cancelled", error=gone))
                 continue
             view = views.get(row.article_id) if row.article_id is not None else None
             if view is None:
-                self._record(_Result(row, "failed", error="article no longer exists"))
+                self._record(Outcome(row, "failed", error="article no longer exists"))
                 continue
             # Take the connection slot first: booking a send and then queueing for a slot
             # would let the booked time drift and eat the limiter's jitter margin.
@@ -213,7 +170,13 @@ class Sender:
             if len(self._results) >= self.config.record_batch:
                 await self._flush()
             if time.monotonic() - claimed_at > self.config.lease.total_seconds() / 2:
-                await self._renew([r.id for r in waiting])
+                async with self.database.session() as session:
+                    await deliveries.renew_leases(
+                        session,
+                        [r.id for r in waiting],
+                        owner=self.owner,
+                        until=self.clock() + self.config.lease,
+                    )
                 claimed_at = time.monotonic()
 
     def _next_ready(self, waiting: deque[Claimed]) -> Claimed | None:
@@ -236,7 +199,7 @@ class Sender:
         later = [(wait, row) for wait, row in waits if wait > self.config.defer_after_s]
         for wait, row in later:
             waiting.remove(row)
-            self._record(_Result(row, "retry", delay_s=wait, error=None, count_attempt=False))
+            self._record(Outcome(row, "retry", delay_s=wait, error=None, count_attempt=False))
         soon = [wait for wait, _ in waits if wait <= self.config.defer_after_s]
         if soon:
             await self.sleep(min(soon))
@@ -258,22 +221,22 @@ class Sender:
             log.exception("delivery %s crashed", row.id)
             reason = f"internal error: {error!r}"
             if row.attempts + 1 >= MAX_ATTEMPTS:  # a bug that repeats must not loop forever
-                result = _Result(row, "failed", error=f"gave up after {row.attempts + 1}: {reason}")
+                result = Outcome(row, "failed", error=f"gave up after {row.attempts + 1}: {reason}")
             else:
-                result = _Result(row, "retry", error=reason, delay_s=backoff(row.attempts + 1))
+                result = Outcome(row, "retry", error=reason, delay_s=backoff(row.attempts + 1))
         finally:
             self._slots.release()
             self._busy.discard(row.chat_id)
             self._finished.set()
         self._record(result)
 
-    async def _send(self, row: Claimed, view: ArticleView, message: RenderedMessage) -> _Result:
+    async def _send(self, row: Claimed, view: ArticleView, message: RenderedMessage) -> Outcome:
         as_photo = message.photo_url is not None and message.caption is not None
         plain = False
         for _ in range(3):  # photo -> text -> plain text, at most
             try:
                 sent = await self._call_send(row, message, as_photo=as_photo, plain=plain)
-                return _Result(row, "sent", sent, as_photo, view.revision)
+                return Outcome(row, "sent", sent, as_photo, view.revision)
             except TelegramError as error:
                 verdict = judge(error, attempts=row.attempts + 1, as_photo=as_photo, editing=False)
                 if verdict.action == "no_photo":
@@ -285,9 +248,9 @@ class Sender:
                     plain, as_photo = True, False
                     continue
                 return self._after_error(row, verdict)
-        return _Result(row, "failed", error="no form of the message was accepted")
+        return Outcome(row, "failed", error="no form of the message was accepted")
 
-    async def _edit(self, row: Claimed, view: ArticleView, message: RenderedMessage) -> _Result:
+    async def _edit(self, row: Claimed, view: ArticleView, message: RenderedMessage) -> Outcome:
         assert row.message_id is not None and row.edit_revision is not None
         editing = {"chat_id": row.chat_id, "message_id": row.message_id}
         try:
@@ -312,23 +275,23 @@ class Sender:
             verdict = judge(error, attempts=row.attempts + 1, as_photo=False, editing=True)
             if verdict.action != "done":
                 return self._after_error(row, verdict, revision=row.edit_revision)
-        return _Result(row, "edited", row.message_id, row.sent_as_photo, row.edit_revision)
+        return Outcome(row, "edited", row.message_id, row.sent_as_photo, row.edit_revision)
 
-    def _after_error(self, row: Claimed, verdict: Verdict, revision: int = 0) -> _Result:
+    def _after_error(self, row: Claimed, verdict: Verdict, revision: int = 0) -> Outcome:
         if verdict.action == "wait_chat":
             self.limiter.block_chat(row.chat_id, verdict.delay_s)
             # Recorded (the station sees why the row waits) but not held against the message.
-            return _Result(
+            return Outcome(
                 row, "retry", error=verdict.reason, delay_s=verdict.delay_s, count_attempt=False
             )
         if verdict.action == "migrate":
-            return _Result(row, "migrated", new_chat_id=verdict.new_chat_id, error=verdict.reason)
+            return Outcome(row, "migrated", new_chat_id=verdict.new_chat_id, error=verdict.reason)
         if verdict.action == "gone":
             self._gone[row.chat_id] = verdict.reason
-            return _Result(row, "gone", error=verdict.reason)
+            return Outcome(row, "gone", error=verdict.reason)
         if verdict.action == "retry":
-            return _Result(row, "retry", error=verdict.reason, delay_s=verdict.delay_s)
-        return _Result(row, "failed", error=verdict.reason, revision=revision)
+            return Outcome(row, "retry", error=verdict.reason, delay_s=verdict.delay_s)
+        return Outcome(row, "failed", error=verdict.reason, revision=revision)
 
     async def _call_send(
         self, row: Claimed, message: RenderedMessage, *, as_photo: bool, plain: bool
@@ -370,7 +333,7 @@ class Sender:
 
     # ------------------------------------------------------------------ bookkeeping
 
-    def _record(self, result: _Result) -> None:
+    def _record(self, result: Outcome) -> None:
         self._results.append(result)
         self.stats[result.kind] = self.stats.get(result.kind, 0) + 1
 
@@ -379,68 +342,8 @@ class Sender:
             return
         results, self._results = self._results, []
         now = self.clock()
-        sent = [
-            (r.row.id, r.message_id, r.as_photo, r.revision) for r in results if r.kind == "sent"
-        ]
         async with self.database.session() as session:
-            await deliveries.mark_sent(session, sent, now=now)
-            for r in results:
-                await self._record_one(session, r, now)
-
-    async def _record_one(self, session: Any, r: _Result, now: datetime) -> None:
-        if r.kind == "edited":
-            await deliveries.mark_edited(session, r.row.id, r.revision)
-        elif r.kind == "retry":
-            await deliveries.retry_later(
-                session,
-                r.row.id,
-                due_at=now + timedelta(seconds=r.delay_s),
-                error=r.error,
-                count_attempt=r.count_attempt,
-            )
-        elif r.kind == "failed":
-            if r.row.edit_revision is not None:
-                await deliveries.mark_edited(session, r.row.id, r.row.edit_revision, error=r.error)
-            else:
-                await deliveries.mark_failed(session, r.row.id, r.error or "failed")
-            log.warning("delivery %s to %s failed: %s", r.row.id, r.row.chat_id, r.error)
-        elif r.kind == "gone":
-            if r.row.edit_revision is not None:
-                await deliveries.mark_edited(session, r.row.id, r.row.edit_revision, error=r.error)
-            else:
-                await deliveries.mark_failed(session, r.row.id, r.error or "chat unreachable")
-            cancelled = await chats.mark_unreachable(session, r.row.chat_id, r.error or "", now=now)
-            log.info(
-                "chat %s unreachable (%s); %d waiting cancelled", r.row.chat_id, r.error, cancelled
-            )
-        elif r.kind == "migrated" and r.new_chat_id is not None:
-            await chats.migrate(session, r.row.chat_id, r.new_chat_id)
-            if r.row.edit_revision is not None:
-                # The message stays in the old group, which no longer accepts edits.
-                await deliveries.mark_edited(
-                    session, r.row.id, r.row.edit_revision, error=r.error or "chat migrated"
-                )
-            else:
-                await deliveries.retry_later(
-                    session, r.row.id, due_at=now, error=r.error, count_attempt=False
-                )
-            log.info("chat %s migrated to %s", r.row.chat_id, r.new_chat_id)
-        elif r.kind == "cancelled":
-            await deliveries.cancel(session, r.row.id, r.error or "chat unreachable")
-
-    async def _renew(self, ids: list[int]) -> None:
-        if not ids:
-            return
-        from sqlalchemy import update
-
-        from storage.models import Delivery
-
-        async with self.database.session() as session:
-            await session.execute(
-                update(Delivery)
-                .where(Delivery.id.in_(ids), Delivery.lease_owner == self.owner)
-                .values(lease_until=self.clock() + self.config.lease)
-            )
+            await ledger.record(session, results, now=now)
 
     async def _load_views(self, article_ids: set[int]) -> dict[int, ArticleView]:
         if not article_ids:

@@ -391,3 +391,15 @@ async def counts_by_status(session: AsyncSession, article_id: int | None = None)
     if article_id is not None:
         query = query.where(Delivery.article_id == article_id)
     return {status: int(n) for status, n in (await session.execute(query)).all()}
+
+
+async def renew_leases(
+    session: AsyncSession, ids: Sequence[int], *, owner: str, until: datetime
+) -> None:
+    """Extend this owner's leases on rows it still holds (a long, paced batch)."""
+    if ids:
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(list(ids)), Delivery.lease_owner == owner)
+            .values(lease_until=until)
+        )

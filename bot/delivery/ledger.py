@@ -1,0 +1,124 @@
+"""The ledger: what became of each delivery, written back to the outbox, and leases of the dead.
+
+Kept apart from the sender so the rules for recording an outcome (what a 403 cancels, what a
+migration moves, when an edit counts as done) read in one place, without the scheduling.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.db import Database
+from storage.repositories import chats, deliveries
+from storage.repositories.deliveries import Claimed
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Outcome:
+    """What one Bot API call (or the decision not to make it) did for a delivery."""
+
+    row: Claimed
+    kind: str  # "sent", "edited", "retry", "failed", "gone", "migrated", "cancelled"
+    message_id: int | None = None
+    as_photo: bool = False
+    revision: int = 0
+    error: str | None = None
+    delay_s: float = 0.0
+    new_chat_id: int | None = None
+    # False for retries that say nothing against the message: a 429 or a deferred busy chat.
+    count_attempt: bool = True
+
+
+def default_owner() -> str:
+    """Lease owner name of this process: ``host:pid``."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def owner_is_dead(owner: str, me: str) -> bool:
+    """A lease owner that can no longer send: ourselves before a restart, or a gone pid here."""
+    if owner == me:
+        return True
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, under another user
+        return False
+    return False
+
+
+async def recover_leases(database: Database, me: str) -> int:
+    """Release rows leased by processes that died mid-send, so a restart resumes at once.
+
+    A lease held under our own name (a restarted container often gets the same pid) or by a
+    pid on this host that no longer runs belongs to a dead sender; its rows would otherwise
+    wait for the lease to expire. Leases of live processes, and of other hosts, are left alone.
+    """
+    async with database.session() as session:
+        dead = [o for o in await deliveries.lease_owners(session) if owner_is_dead(o, me)]
+        released = await deliveries.release_leases(session, dead)
+    if released:
+        log.info("took back %d deliveries leased by %s", released, ", ".join(dead))
+    return released
+
+
+async def record(session: AsyncSession, outcomes: Sequence[Outcome], *, now: datetime) -> None:
+    """Write a batch of outcomes; successful sends in one statement."""
+    sent = [(o.row.id, o.message_id, o.as_photo, o.revision) for o in outcomes if o.kind == "sent"]
+    await deliveries.mark_sent(session, sent, now=now)
+    for outcome in outcomes:
+        await _record_one(session, outcome, now)
+
+
+async def _record_one(session: AsyncSession, r: Outcome, now: datetime) -> None:
+    if r.kind == "edited":
+        await deliveries.mark_edited(session, r.row.id, r.revision)
+    elif r.kind == "retry":
+        await deliveries.retry_later(
+            session,
+            r.row.id,
+            due_at=now + timedelta(seconds=r.delay_s),
+            error=r.error,
+            count_attempt=r.count_attempt,
+        )
+    elif r.kind == "failed":
+        if r.row.edit_revision is not None:
+            await deliveries.mark_edited(session, r.row.id, r.row.edit_revision, error=r.error)
+        else:
+            await deliveries.mark_failed(session, r.row.id, r.error or "failed")
+        log.warning("delivery %s to %s failed: %s", r.row.id, r.row.chat_id, r.error)
+    elif r.kind == "gone":
+        if r.row.edit_revision is not None:
+            await deliveries.mark_edited(session, r.row.id, r.row.edit_revision, error=r.error)
+        else:
+            await deliveries.mark_failed(session, r.row.id, r.error or "chat unreachable")
+        cancelled = await chats.mark_unreachable(session, r.row.chat_id, r.error or "", now=now)
+        log.info(
+            "chat %s unreachable (%s); %d waiting cancelled", r.row.chat_id, r.error, cancelled
+        )
+    elif r.kind == "migrated" and r.new_chat_id is not None:
+        await chats.migrate(session, r.row.chat_id, r.new_chat_id)
+        if r.row.edit_revision is not None:
+            # The message stays in the old group, which no longer accepts edits.
+            await deliveries.mark_edited(
+                session, r.row.id, r.row.edit_revision, error=r.error or "chat migrated"
+            )
+        else:
+            await deliveries.retry_later(
+                session, r.row.id, due_at=now, error=r.error, count_attempt=False
+            )
+        log.info("chat %s migrated to %s", r.row.chat_id, r.new_chat_id)
+    elif r.kind == "cancelled":
+        await deliveries.cancel(session, r.row.id, r.error or "chat unreachable")
