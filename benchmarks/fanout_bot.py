@@ -24,10 +24,10 @@ from typing import Any
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
 
+from bot.background import make_sender_bot
 from bot.delivery.limiter import RateLimiter
 from bot.delivery.render import ArticleView, render
 from bot.delivery.sender import Sender, SenderConfig
-from bot.delivery.transport import AiohttpRequest
 from storage.db import Database
 from storage.repositories import deliveries
 
@@ -42,12 +42,7 @@ def peak_rss_mb() -> float:
 
 async def run_sender(args: argparse.Namespace) -> dict[str, Any]:
     database = Database(args.db)
-    bot = Bot(
-        args.token,
-        base_url=f"{args.api}/bot",
-        base_file_url=f"{args.api}/file/bot",
-        request=AiohttpRequest(connection_pool_size=64),
-    )
+    bot = make_sender_bot(args.token, args.api)
     await bot.initialize()
     config = SenderConfig(paid_broadcast=args.paid, lease=timedelta(seconds=args.lease))
     if args.batch:

@@ -31,6 +31,16 @@ class Background:
         await self.sender_bot.shutdown()
 
 
+def make_sender_bot(token: str, api_url: str) -> Bot:
+    """The outbox's own Bot: its own connection pool, so a broadcast never queues replies."""
+    return Bot(
+        token,
+        base_url=f"{api_url}/bot",
+        base_file_url=f"{api_url}/file/bot",
+        request=AiohttpRequest(connection_pool_size=64),
+    )
+
+
 async def start_background(application: Application) -> Background:  # type: ignore[type-arg]
     """Build the poller and sender for a running application (feeds from settings)."""
     services = services_of(application.bot_data)
@@ -38,13 +48,7 @@ async def start_background(application: Application) -> Background:  # type: ign
     async with database.session() as session:
         await feeds.ensure_feeds(session, settings.feeds)
 
-    # The sender gets its own connection pool, so a broadcast never queues replies behind it.
-    sender_bot = Bot(
-        settings.token,
-        base_url=f"{settings.telegram_api_url}/bot",
-        base_file_url=f"{settings.telegram_api_url}/file/bot",
-        request=AiohttpRequest(connection_pool_size=64),
-    )
+    sender_bot = make_sender_bot(settings.token, settings.telegram_api_url)
     await sender_bot.initialize()
     sender = Sender(
         database,
