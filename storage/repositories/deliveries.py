@@ -73,6 +73,12 @@ def _in_quiet_hours(minute_of_day: int) -> Any:
     )
 
 
+_ENQUEUE_COLUMNS = [
+    "article_id", "chat_id", "kind", "priority", "status", "locale", "with_image",
+    "silent", "due_at", "attempts", "sent_as_photo", "created_at",
+]  # fmt: skip
+
+
 async def enqueue_article(
     session: AsyncSession, article_id: int, *, now: datetime, local_minute: int
 ) -> int:
@@ -95,43 +101,35 @@ async def enqueue_article(
             SubscriberTopic.topic_id.in_(article_topics),
         ),
     )
-    columns = [
-        "article_id", "chat_id", "kind", "priority", "status", "locale", "with_image",
-        "silent", "due_at", "attempts", "sent_as_photo", "created_at",
-    ]  # fmt: skip
-    channels = select(
-        literal(article_id, Integer),
-        Channel.chat_id,
-        literal("channel"),
-        literal(PRIORITY["channel"], Integer),
-        literal("pending"),
-        Channel.language,
-        Channel.wants_images,
-        literal(False, Boolean),
-        literal(now, Delivery.due_at.type),
-        literal(0, Integer),
-        literal(False, Boolean),
-        literal(now, Delivery.created_at.type),
-    ).where(Channel.active.is_(True), channel_match)
-    instant = select(
-        literal(article_id, Integer),
-        Subscriber.chat_id,
-        literal("instant"),
-        literal(PRIORITY["instant"], Integer),
-        literal("pending"),
-        Subscriber.language,
-        Subscriber.wants_images,
-        _in_quiet_hours(local_minute),
-        literal(now, Delivery.due_at.type),
-        literal(0, Integer),
-        literal(False, Boolean),
-        literal(now, Delivery.created_at.type),
-    ).where(Subscriber.active.is_(True), Subscriber.instant.is_(True), subscriber_match)
+
+    def rows_for(kind: str, chat: Any, silent: Any) -> Any:
+        """SELECT producing one outbox row per recipient, columns in ``_ENQUEUE_COLUMNS`` order."""
+        return select(
+            literal(article_id, Integer),
+            chat.chat_id,
+            literal(kind),
+            literal(PRIORITY[kind], Integer),
+            literal("pending"),
+            chat.language,
+            chat.wants_images,
+            silent,
+            literal(now, Delivery.due_at.type),
+            literal(0, Integer),
+            literal(False, Boolean),
+            literal(now, Delivery.created_at.type),
+        )
+
+    channels = rows_for("channel", Channel, literal(False, Boolean)).where(
+        Channel.active.is_(True), channel_match
+    )
+    instant = rows_for("instant", Subscriber, _in_quiet_hours(local_minute)).where(
+        Subscriber.active.is_(True), Subscriber.instant.is_(True), subscriber_match
+    )
     written = 0
     for audience in (channels, instant):
         statement = (
             _insert(session)
-            .from_select(columns, audience)
+            .from_select(_ENQUEUE_COLUMNS, audience)
             .on_conflict_do_nothing(index_elements=["article_id", "chat_id", "kind"])
         )
         written += _rowcount(await session.execute(statement))
