@@ -129,7 +129,7 @@ async def store_drafts(
             merged_ids.extend(t for t in topic_ids if t not in merged_ids)
             result.merged += 1
         else:
-            if known.content_hash != draft.content_hash:
+            if _really_changed(known, draft):
                 if known not in result.revised:
                     result.revised.append(known)
                 _revise(known, draft, now)
@@ -191,13 +191,21 @@ def _new_row(feed_id: int, draft: ArticleDraft, *, now: datetime, backlog: bool)
     }
 
 
+def _really_changed(article: Article, draft: ArticleDraft) -> bool:
+    """A changed hash is a revision, unless the entry merely lost its text this time (an
+    excerpt-only item whose page could not be fetched): that must not blank the summary."""
+    if article.content_hash == draft.content_hash:
+        return False
+    return bool(draft.summary) or draft.title != article.title
+
+
 def _revise(article: Article, draft: ArticleDraft, now: datetime) -> None:
     article.title = draft.title
-    article.summary = draft.summary
-    article.text = draft.text
+    article.summary = draft.summary or article.summary
+    article.text = draft.text or article.text
     article.image_url = draft.image_url or article.image_url
     article.content_hash = draft.content_hash
-    article.search_text = search_text(draft.title, draft.summary, draft.text)
+    article.search_text = search_text(article.title, article.summary, article.text)
     article.revision += 1
     article.updated_at = now
 

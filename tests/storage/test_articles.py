@@ -95,3 +95,16 @@ async def test_a_changed_title_is_a_revision_not_a_new_article(database: Databas
         (article,) = (await session.scalars(select(Article))).all()
     assert article.title.endswith("(cập nhật)") and article.updated_at == later
     assert "cap nhat" in article.search_text
+
+
+async def test_an_entry_that_lost_its_text_keeps_the_stored_summary(database: Database) -> None:
+    (main,) = await feed_ids(database, "https://kontumtv.vn/feed")
+    draft = fixture_drafts()[0]
+    async with database.session() as session:
+        await articles.store_drafts(session, main, [draft], now=NOW, backlog=False)
+    bare = dataclasses.replace(draft, summary="", text="", content_hash="no-text")
+    async with database.session() as session:
+        result = await articles.store_drafts(session, main, [bare], now=NOW, backlog=False)
+        (article,) = (await session.scalars(select(Article))).all()
+    assert result.revised == [] and result.unchanged == 1
+    assert article.summary == draft.summary and article.revision == 1
