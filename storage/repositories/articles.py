@@ -41,11 +41,11 @@ def search_text(title: str, summary: str, text: str) -> str:
 
 async def topics_for(session: AsyncSession, names: Sequence[str]) -> dict[str, Topic]:
     """Get or create topics by display name; the slug is the identity."""
+    # Each display name is slugged once: a 1,000-item feed repeats the same few names.
+    slugs = {name: slug for name in dict.fromkeys(names) if (slug := slugify(name))}
     by_slug: dict[str, str] = {}
-    for name in names:
-        slug = slugify(name)
-        if slug:
-            by_slug.setdefault(slug, name)
+    for name, slug in slugs.items():
+        by_slug.setdefault(slug, name)
     if not by_slug:
         return {}
     found = {
@@ -60,7 +60,7 @@ async def topics_for(session: AsyncSession, names: Sequence[str]) -> dict[str, T
             session.add(topic)
             found[slug] = topic
     await session.flush()
-    return {name: found[slugify(name)] for name in names if slugify(name) in found}
+    return {name: found[slug] for name, slug in slugs.items()}
 
 
 async def stored_hashes(

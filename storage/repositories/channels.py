@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Admin, Channel
@@ -23,12 +23,13 @@ async def register(
     return channel
 
 
-async def deactivate(session: AsyncSession, chat_id: int, reason: str) -> bool:
-    channel = await session.get(Channel, chat_id)
-    if channel is None or not channel.active:
-        return False
-    channel.active, channel.inactive_reason = False, reason[:200]
-    return True
+async def deactivate(session: AsyncSession, chat_id: int, reason: str) -> None:
+    """Stop posting to a channel (the bot was removed or lost its rights)."""
+    await session.execute(
+        update(Channel)
+        .where(Channel.chat_id == chat_id)
+        .values(active=False, inactive_reason=reason[:200])
+    )
 
 
 async def is_admin(session: AsyncSession, user_id: int) -> bool:

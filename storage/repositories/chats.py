@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Channel, ChannelTopic, Subscriber, SubscriberTopic, utcnow
-from storage.repositories import deliveries
+from storage.models import Channel, ChannelTopic, Subscriber, SubscriberTopic
+from storage.repositories import channels, deliveries, subscribers
 
 
 async def mark_unreachable(
@@ -18,17 +18,8 @@ async def mark_unreachable(
 
     Returns the number of waiting deliveries cancelled.
     """
-    now = now or utcnow()
-    await session.execute(
-        update(Subscriber)
-        .where(Subscriber.chat_id == chat_id)
-        .values(active=False, inactive_reason=reason[:200], updated_at=now)
-    )
-    await session.execute(
-        update(Channel)
-        .where(Channel.chat_id == chat_id)
-        .values(active=False, inactive_reason=reason[:200])
-    )
+    await subscribers.deactivate(session, chat_id, reason, now=now)
+    await channels.deactivate(session, chat_id, reason)
     return await deliveries.cancel_chat(session, chat_id, reason)
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import (
     case,
     exists,
     false,
+    func,
     literal,
     or_,
     select,
@@ -383,8 +384,6 @@ async def move_chat(session: AsyncSession, old_chat_id: int, new_chat_id: int) -
 
 
 async def counts_by_status(session: AsyncSession, article_id: int | None = None) -> dict[str, int]:
-    from sqlalchemy import func
-
     query = select(Delivery.status, func.count()).group_by(Delivery.status)
     if article_id is not None:
         query = query.where(Delivery.article_id == article_id)

@@ -48,14 +48,6 @@ async def due_feeds(
     return list((await session.scalars(query)).all())
 
 
-async def next_due_at(session: AsyncSession) -> datetime | None:
-    """When the next poll of any active feed is due."""
-    result = await session.execute(
-        select(Feed.next_poll_at).where(Feed.active.is_(True)).order_by(Feed.next_poll_at).limit(1)
-    )
-    return result.scalar_one_or_none()
-
-
 async def get(session: AsyncSession, feed_id: int) -> Feed | None:
     return await session.get(Feed, feed_id)
 

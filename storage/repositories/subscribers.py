@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Subscriber, utcnow
@@ -61,24 +61,7 @@ async def deactivate(
     )
 
 
-async def move_chat(session: AsyncSession, old_chat_id: int, new_chat_id: int) -> None:
-    """A group became a supergroup: keep its subscription under the new id."""
-    existing = await session.get(Subscriber, new_chat_id)
-    if existing is not None:
-        await session.execute(
-            update(Subscriber).where(Subscriber.chat_id == old_chat_id).values(active=False)
-        )
-        return
-    await session.execute(
-        update(Subscriber)
-        .where(Subscriber.chat_id == old_chat_id)
-        .values(chat_id=new_chat_id, chat_type="supergroup")
-    )
-
-
 async def count_active(session: AsyncSession) -> int:
-    from sqlalchemy import func
-
     result = await session.execute(
         select(func.count()).select_from(Subscriber).where(Subscriber.active.is_(True))
     )
