@@ -65,6 +65,17 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Ho_Chi_Minh"
     summary_limit: int = Field(default=400, ge=80, le=1000)
     log_level: str = "INFO"
+    # Ingest: a feed failing (or yielding nothing usable) this long is reported to the admins.
+    feed_alert_after: int = Field(default=1800, ge=60)
+    # Ingest: at most this many new items per feed and poll are pushed one by one; the rest of
+    # a burst becomes one summary message.
+    pushes_per_poll: int = Field(default=5, ge=1, le=100)
+    # Delivery: transient failures are retried for as long as the news is this fresh (hours).
+    freshness_hours: float = Field(default=24.0, gt=0, le=24 * 30)
+    # Delivery: a send's read timeout; Telegram under load answers in several seconds.
+    send_timeout: float = Field(default=30.0, ge=5, le=300)
+    # Delivery: no successful send for this long while messages are due tells the admins.
+    send_stall_alert_after: int = Field(default=300, ge=30)
 
     @field_validator("telegram_token")
     @classmethod
