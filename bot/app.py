@@ -4,51 +4,18 @@ from __future__ import annotations
 
 import logging
 
-from telegram import BotCommand, Update
-from telegram.error import Forbidden, NetworkError
-from telegram.ext import Application, ApplicationBuilder, ContextTypes
+from telegram.ext import Application, ApplicationBuilder
 
+from bot.context import CONTEXT_TYPES
 from bot.delivery.limiter import RateLimiter
 from bot.delivery.pacing import PacedReplies
 from bot.delivery.transport import AiohttpRequest
-from bot.handlers import membership, subscriber
-from bot.i18n import LOCALES, t
-from bot.services import SERVICES_KEY, Services
+from bot.handlers import register_all
+from bot.services import SERVICES_KEY, build_services
 from config import Settings
 from storage.db import Database
 
 log = logging.getLogger(__name__)
-
-
-def bot_commands(locale: str) -> list[BotCommand]:
-    """The command menu in one language."""
-    return [BotCommand(name, t(f"command.{name}", locale)) for name in subscriber.COMMANDS]
-
-
-async def set_command_menu(application: Application) -> None:  # type: ignore[type-arg]
-    """Publish the command menu: Vietnamese as the default, English for English clients."""
-    await application.bot.set_my_commands(bot_commands("vi"))
-    for locale in LOCALES:
-        await application.bot.set_my_commands(bot_commands(locale), language_code=locale)
-
-
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log every handler error once, with the update it came from; tell the user when we can."""
-    error = context.error
-    update_id = update.update_id if isinstance(update, Update) else None
-    if isinstance(error, Forbidden):
-        log.info("update %s: chat unreachable: %s", update_id, error)
-        return
-    if isinstance(error, NetworkError):
-        log.warning("update %s: network error: %s", update_id, error)
-        return
-    log.error("update %s: handler failed", update_id, exc_info=error)
-    if isinstance(update, Update) and update.effective_message is not None:
-        locale = subscriber.locale_of(update.effective_user)
-        try:
-            await update.effective_message.reply_text(t("error.generic", locale))
-        except Exception:  # the apology is best-effort; the error is already logged
-            log.debug("could not send the error apology", exc_info=True)
 
 
 def make_limiter(settings: Settings) -> RateLimiter:
@@ -77,13 +44,9 @@ def build_application(
         .get_updates_request(AiohttpRequest(connection_pool_size=2, read_timeout=40.0))
         .rate_limiter(PacedReplies(limiter))
         .concurrent_updates(32)
+        .context_types(CONTEXT_TYPES)
         .build()
     )
-    application.bot_data[SERVICES_KEY] = Services(
-        settings=settings, database=database, limiter=limiter
-    )
-    subscriber.register(application)
-    membership.register(application)
-    subscriber.register_fallbacks(application)
-    application.add_error_handler(on_error)
+    application.bot_data[SERVICES_KEY] = build_services(settings, database, limiter)
+    register_all(application)
     return application

@@ -12,8 +12,9 @@ from collections.abc import Awaitable, Callable
 from telegram import Update
 from telegram.error import InvalidToken
 
-from bot.app import build_application, set_command_menu
+from bot.app import build_application
 from bot.background import Background, start_background
+from bot.handlers.menu import set_command_menu
 from config import Settings
 from storage.db import Database
 from storage.lock import InstanceLock
@@ -54,7 +55,7 @@ async def _run_application(settings: Settings, database: Database) -> None:
     workers: list[asyncio.Task[None]] = []
     background: Background | None = None
     try:
-        await set_command_menu(application)
+        await set_command_menu(application.bot)
         assert application.updater is not None
         await application.updater.start_polling(
             allowed_updates=Update.ALL_TYPES, poll_interval=0.0, timeout=30

@@ -1,0 +1,15 @@
+"""Thin Telegram adapters, one module per audience; ``register_all`` wires them in order."""
+
+from __future__ import annotations
+
+from telegram.ext import Application
+
+
+def register_all(application: Application) -> None:  # type: ignore[type-arg]
+    """Every handler of the bot, fallbacks last, and the error handler."""
+    from bot.handlers import errors, membership, subscriber
+
+    subscriber.register(application)
+    membership.register(application)
+    subscriber.register_fallbacks(application)
+    application.add_error_handler(errors.on_error)

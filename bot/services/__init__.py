@@ -23,3 +23,8 @@ def services_of(bot_data: dict[Any, Any]) -> Services:
     services = bot_data[SERVICES_KEY]
     assert isinstance(services, Services)
     return services
+
+
+def build_services(settings: Settings, database: Database, limiter: RateLimiter) -> Services:
+    """Every use case the handlers and background work need, built once by the composition root."""
+    return Services(settings=settings, database=database, limiter=limiter)
