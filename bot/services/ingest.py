@@ -59,6 +59,7 @@ CHUNK_ITEMS = 200
 # The same warning for the same feed is logged at most once an hour (with a count of repeats).
 REPEAT_WARNING_EVERY_S = 3600.0
 BURST_NOTICE_KEY = "news.burst_more"
+NOTICE_IDS_PER_STATEMENT = 5000
 
 
 class PollStatus(StrEnum):
@@ -357,13 +358,19 @@ class Ingest:
                 session, article_id, now=now, local_minute=minute, expires_at=expires_at
             )
         outcome.pushed, outcome.summarised = len(plan.push), len(plan.summarised)
-        if plan.summarised:
+        if not plan.summarised:
+            return
+        # One summary per feed and burst, whichever poll finally announces it. The ids go in
+        # slices (a 50,000-item burst would pass SQLite's and asyncpg's bound-parameter
+        # limits); the outbox dedupes by (ref, chat), so each reader still gets one notice.
+        ref = f"burst:{feed.id}:{plan.summarised[0]}"
+        payload = _burst_payload(len(plan.summarised), feed, parsed)
+        for start in range(0, len(plan.summarised), NOTICE_IDS_PER_STATEMENT):
             outcome.enqueued += await deliveries.enqueue_notice_for_articles(
                 session,
-                list(plan.summarised),
-                # One summary per feed and burst, whichever poll finally announces it.
-                ref=f"burst:{feed.id}:{plan.summarised[0]}",
-                payload=_burst_payload(len(plan.summarised), feed, parsed),
+                plan.summarised[start : start + NOTICE_IDS_PER_STATEMENT],
+                ref=ref,
+                payload=payload,
                 now=now,
                 local_minute=minute,
                 expires_at=expires_at,
