@@ -59,7 +59,6 @@ CHUNK_ITEMS = 200
 # The same warning for the same feed is logged at most once an hour (with a count of repeats).
 REPEAT_WARNING_EVERY_S = 3600.0
 BURST_NOTICE_KEY = "news.burst_more"
-NOTICE_IDS_PER_STATEMENT = 5000
 
 
 class PollStatus(StrEnum):
@@ -303,13 +302,14 @@ class Ingest:
             stored = await self.store_entries(snapshot.id, parsed.entries, now=now, backlog=backlog)
             outcome.new, outcome.revised, outcome.backlog = len(stored.new), stored.revised, backlog
             outcome.enqueued = stored.edits
+            if not backlog:
+                await self._announce(snapshot, stored.new, parsed, now, outcome)
+        # Last, once everything is stored and announced: the feed's validators and times.
         async with self._store, self.database.session() as session:
             feed = await feeds.get(session, snapshot.id)
             if feed is None:
                 return outcome
             if parsed is not None:
-                if not backlog:
-                    await self._announce(session, feed, stored.new, parsed, now, outcome)
                 feed.primed = True
                 feed.title = parsed.title or feed.title
             recovered = should_alert_recovered(feed.alerted_down)
@@ -336,16 +336,21 @@ class Ingest:
 
     async def _announce(
         self,
-        session: AsyncSession,
-        feed: Feed,
+        snapshot: _FeedSnapshot,
         new: dict[int, datetime],
         parsed: ParsedFeed,
         now: datetime,
         outcome: PollOutcome,
     ) -> None:
-        """Push the newest few new articles one by one; the rest become one summary."""
-        after = feed.last_success_at or feed.created_at
-        candidates = dict(await articles.unannounced(session, feed.id, after=after))
+        """Push the newest few new articles one by one; the rest become one summary.
+
+        Each audience is written in its own transaction (a push to 10,000 readers is 10,000
+        rows): every write is idempotent (one row per article or notice and chat), so a poll
+        that dies in between re-plans the same announcement next time and doubles nothing.
+        """
+        async with self.database.session() as session:
+            resumed = await articles.unannounced(session, snapshot.id, after=snapshot.succeeded_at)
+        candidates = dict(resumed)
         candidates.update(new)
         if not candidates:
             return
@@ -354,23 +359,21 @@ class Ingest:
         minute = local.hour * 60 + local.minute
         expires_at = now + self.freshness  # no longer news after this: not sent late
         for article_id in plan.push:
-            outcome.enqueued += await deliveries.enqueue_article(
-                session, article_id, now=now, local_minute=minute, expires_at=expires_at
-            )
+            async with self.database.session() as session:
+                outcome.enqueued += await deliveries.enqueue_article(
+                    session, article_id, now=now, local_minute=minute, expires_at=expires_at
+                )
         outcome.pushed, outcome.summarised = len(plan.push), len(plan.summarised)
         if not plan.summarised:
             return
-        # One summary per feed and burst, whichever poll finally announces it. The ids go in
-        # slices (a 50,000-item burst would pass SQLite's and asyncpg's bound-parameter
-        # limits); the outbox dedupes by (ref, chat), so each reader still gets one notice.
-        ref = f"burst:{feed.id}:{plan.summarised[0]}"
-        payload = _burst_payload(len(plan.summarised), feed, parsed)
-        for start in range(0, len(plan.summarised), NOTICE_IDS_PER_STATEMENT):
+        async with self.database.session() as session:
+            covering = await articles.covering_ids(session, plan.summarised)
             outcome.enqueued += await deliveries.enqueue_notice_for_articles(
                 session,
-                plan.summarised[start : start + NOTICE_IDS_PER_STATEMENT],
-                ref=ref,
-                payload=payload,
+                covering,
+                # One summary per feed and burst, whichever poll finally announces it.
+                ref=f"burst:{snapshot.id}:{plan.summarised[0]}",
+                payload=_burst_payload(len(plan.summarised), snapshot, parsed),
                 now=now,
                 local_minute=minute,
                 expires_at=expires_at,
@@ -485,9 +488,9 @@ class Ingest:
             log.exception("could not send the admin alert")
 
 
-def _burst_payload(count: int, feed: Feed, parsed: ParsedFeed) -> dict[str, Any]:
+def _burst_payload(count: int, snapshot: _FeedSnapshot, parsed: ParsedFeed) -> dict[str, Any]:
     """The "… and N more" notice: a message key and its parameters, rendered per reader."""
-    source = parsed.title or feed.title or urlsplit(feed.url).hostname or feed.url
+    source = parsed.title or snapshot.title or urlsplit(snapshot.url).hostname or snapshot.url
     payload: dict[str, Any] = {
         "key": BURST_NOTICE_KEY,
         "params": {"count": count, "source": source},
@@ -503,12 +506,25 @@ class _FeedSnapshot:
 
     id: int
     url: str
+    title: str | None
     etag: str | None
     last_modified: str | None
     primed: bool
     healthy: bool  # no failures in a row, so a success has nothing to announce or reset
+    # The last success (or when the feed was added): articles stored after it and not
+    # announced come from a poll that died half-way.
+    succeeded_at: datetime
 
     @classmethod
     def of(cls, feed: Feed) -> _FeedSnapshot:
         healthy = feed.failures == 0 and not feed.alerted_down and feed.last_error is None
-        return cls(feed.id, feed.url, feed.etag, feed.last_modified, feed.primed, healthy)
+        return cls(
+            feed.id,
+            feed.url,
+            feed.title,
+            feed.etag,
+            feed.last_modified,
+            feed.primed,
+            healthy,
+            failing_since(feed.last_success_at, feed.created_at),
+        )

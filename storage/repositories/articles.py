@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Article, ArticleTopic, FeedEntry, Topic
@@ -256,6 +256,33 @@ async def unannounced(
         )
     )
     return [(article_id, published_at) for article_id, published_at in rows.all()]
+
+
+# Ids per IN (...) list: SQLite and asyncpg both refuse more than 32,766 bound parameters.
+_IDS_PER_QUERY = 5000
+
+
+async def covering_ids(session: AsyncSession, article_ids: Sequence[int]) -> list[int]:
+    """A few of ``article_ids`` whose topics together are all the topics of all of them.
+
+    Who is told about a set of articles depends only on the union of their topics, so a notice
+    for 4,995 articles can be addressed with one article per topic. Measured with 200 readers:
+    the notice insert took 167 ms over all 4,995 ids (inside a write transaction), ~15 ms over
+    the few. With no topic at all, any one article stands for the set.
+    """
+    if not article_ids:
+        return []
+    ids = list(article_ids)
+    by_topic: dict[int, int] = {}
+    for start in range(0, len(ids), _IDS_PER_QUERY):
+        rows = await session.execute(
+            select(ArticleTopic.topic_id, func.min(ArticleTopic.article_id))
+            .where(ArticleTopic.article_id.in_(ids[start : start + _IDS_PER_QUERY]))
+            .group_by(ArticleTopic.topic_id)
+        )
+        for topic_id, article_id in rows.all():
+            by_topic[topic_id] = min(article_id, by_topic.get(topic_id, article_id))
+    return sorted(set(by_topic.values())) or ids[:1]
 
 
 def _search_text(item: NewArticle) -> str:

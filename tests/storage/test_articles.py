@@ -212,3 +212,22 @@ async def test_unannounced_lists_the_feeds_pushable_articles_stored_after_a_time
     async with database.session() as session:
         found = await articles.unannounced(session, main, after=NOW)
     assert found == fresh.new
+
+
+async def test_covering_ids_stand_for_every_topic_of_a_set_of_articles(database: Database) -> None:
+    (main,) = await feed_ids(database, "https://kontumtv.vn/feed")
+    news, sport = TopicRef("Thời sự", "thoi-su"), TopicRef("Thể thao", "the-thao")
+    items = [
+        item("https://kontumtv.vn/1", news),
+        item("https://kontumtv.vn/2", news),
+        item("https://kontumtv.vn/3", news, sport),
+        item("https://kontumtv.vn/4"),
+        item("https://kontumtv.vn/5", sport),
+    ]
+    async with database.session() as session:
+        ids = (await articles.store(session, main, items, now=NOW, backlog=False)).new_ids
+        covering = await articles.covering_ids(session, ids)
+        untagged = await articles.covering_ids(session, [ids[3]])
+        nothing = await articles.covering_ids(session, [])
+    assert covering == [ids[0], ids[2]]  # thoi-su by the first, the-thao by the third
+    assert (untagged, nothing) == ([ids[3]], [])
