@@ -6,15 +6,17 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import Counter
+from datetime import timedelta
 from email.utils import format_datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import event, insert
 
-import bot.services.ingest as ingest_module
+import bot.services.ingest_store as ingest_store
 from bot.i18n import t
-from bot.services.ingest import CHUNK_ITEMS, Ingest
+from bot.services.ingest import Ingest
+from bot.services.ingest_store import CHUNK_ITEMS
 from storage.db import Database
 from storage.models import Delivery, Subscriber
 from storage.repositories import subscribers
@@ -38,7 +40,7 @@ BURST = 5000
 
 def lean_item(n: int) -> str:
     """A short item (the 5 MB body cap holds 5,000 of them), published one minute apart."""
-    when = format_datetime(NOW.replace(hour=0) - ingest_module.timedelta(minutes=BURST - n))
+    when = format_datetime(NOW.replace(hour=0) - timedelta(minutes=BURST - n))
     return (
         f"<item><title>Tin số {n}</title>"
         f"<link>https://kontumtv.vn/tin-tuc/thoi-su/tin-so-{n}</link>"
@@ -96,7 +98,7 @@ async def test_a_5000_item_burst_queues_at_most_six_messages_per_reader(
     # Pushes are sent oldest of the five first, so the newest ends up last in the chat.
     first_reader = [r.article_id for r in rows if r.chat_id == INSTANT_SUBSCRIBERS[0]][:5]
     assert first_reader == [a.id for a in newest]
-    assert all(r.expires_at == clock() + ingest_module.timedelta(hours=24) for r in rows)
+    assert all(r.expires_at == clock() + timedelta(hours=24) for r in rows)
 
     notices = burst_notices(rows)
     assert len(notices) == len(readers)
@@ -132,7 +134,7 @@ async def test_a_poll_that_dies_between_chunks_loses_nothing_and_doubles_nothing
     await primed(poller, feed_id)
     before = await feed_row(database, feed_id)
     serve_burst(sb)
-    real_store = ingest_module.store_drafts
+    real_store = ingest_store.store_drafts
     calls = 0
 
     async def dies_on_the_fourth_chunk(*args: Any, **kwargs: Any) -> Any:
@@ -142,7 +144,7 @@ async def test_a_poll_that_dies_between_chunks_loses_nothing_and_doubles_nothing
             raise RuntimeError("the process was killed here")
         return await real_store(*args, **kwargs)
 
-    monkeypatch.setattr(ingest_module, "store_drafts", dies_on_the_fourth_chunk)
+    monkeypatch.setattr(ingest_store, "store_drafts", dies_on_the_fourth_chunk)
     clock.advance(300)
     with pytest.raises(RuntimeError):
         await poller.poll(feed_id)
@@ -158,7 +160,7 @@ async def test_a_poll_that_dies_between_chunks_loses_nothing_and_doubles_nothing
         before.next_poll_at,
     )
 
-    monkeypatch.setattr(ingest_module, "store_drafts", real_store)
+    monkeypatch.setattr(ingest_store, "store_drafts", real_store)
     clock.advance(300)
     outcome = await poller.poll(feed_id)
 
