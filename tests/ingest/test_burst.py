@@ -19,7 +19,7 @@ from bot.services.ingest import Ingest
 from bot.services.ingest_store import CHUNK_ITEMS
 from storage.db import Database
 from storage.models import Delivery, Subscriber
-from storage.repositories import subscribers
+from storage.repositories import deliveries, subscribers
 from tests.ingest.conftest import (
     CHANNEL,
     FEED_PATH,
@@ -218,3 +218,36 @@ async def test_readers_subscribe_while_a_burst_is_stored(
     counts = per_reader(await all_deliveries(database))
     assert all(counts[10_000 + i] == 6 for i in range(200))
     assert max(counts.values()) == 6  # those who signed up meanwhile: at most the same
+
+
+async def test_a_poll_that_dies_while_announcing_announces_the_same_burst_once(
+    database: Database,
+    sb: Sandbox,
+    poller: Ingest,
+    feed_id: int,
+    audience: int,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Pushes are written, then the process dies before the summary and the feed's state."""
+    await primed(poller, feed_id)
+    serve_burst(sb)
+    real_notice = deliveries.enqueue_notice_for_articles
+
+    async def dies(*args: Any, **kwargs: Any) -> int:
+        raise RuntimeError("the process was killed here")
+
+    monkeypatch.setattr(deliveries, "enqueue_notice_for_articles", dies)
+    clock.advance(300)
+    with pytest.raises(RuntimeError):
+        await poller.poll(feed_id)
+    assert all(count == 5 for count in per_reader(await all_deliveries(database)).values())
+
+    monkeypatch.setattr(deliveries, "enqueue_notice_for_articles", real_notice)
+    clock.advance(300)
+    outcome = await poller.poll(feed_id)
+
+    assert (outcome.new, outcome.pushed, outcome.summarised) == (0, 5, BURST - 5)
+    rows = await all_deliveries(database)
+    assert all(count == 6 for count in per_reader(rows).values())  # the same five, one notice
+    assert len(burst_notices(rows)) == audience
