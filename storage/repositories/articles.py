@@ -244,20 +244,33 @@ async def store(
 async def unannounced(
     session: AsyncSession, feed_id: int, *, after: datetime
 ) -> list[tuple[int, datetime]]:
-    """(id, published_at) of this feed's pushable articles stored after ``after``.
+    """(id, published_at) of this feed's pushable articles stored after ``after``, newest first.
 
     Called with the feed's last successful poll: a poll stores in several transactions and
-    only its last one enqueues pushes and advances the feed, so these are the articles a
-    poll that died half-way stored but never announced (plus the current poll's own).
+    only announces at the end, so these are the articles a poll that died half-way stored but
+    never announced (plus the current poll's own). A feed's later inserts have larger ids, so
+    its rows are read newest first and the scan stops at the first one stored by then: a
+    normal poll reads one short page, not every article the feed ever had.
     """
-    rows = await session.execute(
-        select(Article.id, Article.published_at).where(
-            Article.feed_id == feed_id, Article.fetched_at > after, Article.backlog.is_(False)
-        )
-    )
-    return [(article_id, published_at) for article_id, published_at in rows.all()]
+    found: list[tuple[int, datetime]] = []
+    below: int | None = None
+    while True:
+        query = select(Article.id, Article.published_at, Article.fetched_at, Article.backlog)
+        query = query.where(Article.feed_id == feed_id)
+        if below is not None:
+            query = query.where(Article.id < below)
+        rows = (await session.execute(query.order_by(Article.id.desc()).limit(_PAGE))).all()
+        for article_id, published_at, fetched_at, backlog in rows:
+            if fetched_at <= after:
+                return found
+            if not backlog:
+                found.append((article_id, published_at))
+        if len(rows) < _PAGE:
+            return found
+        below = rows[-1][0]
 
 
+_PAGE = 500
 # Ids per IN (...) list: SQLite and asyncpg both refuse more than 32,766 bound parameters.
 _IDS_PER_QUERY = 5000
 

@@ -209,9 +209,18 @@ async def test_unannounced_lists_the_feeds_pushable_articles_stored_after_a_time
         await articles.store(
             session, other, [item("https://kontumtv.vn/kt")], now=later, backlog=False
         )
+        burst = await articles.store(
+            session,
+            main,
+            [item(f"https://kontumtv.vn/burst-{i}") for i in range(1200)],  # pages of 500
+            now=later,
+            backlog=False,
+        )
     async with database.session() as session:
         found = await articles.unannounced(session, main, after=NOW)
-    assert found == fresh.new
+        none = await articles.unannounced(session, main, after=later)
+    assert found == [*reversed(burst.new), *fresh.new]  # newest first; not "old", not backlog
+    assert none == []
 
 
 async def test_covering_ids_stand_for_every_topic_of_a_set_of_articles(database: Database) -> None:
