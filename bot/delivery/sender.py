@@ -312,7 +312,7 @@ class Sender:
         if verdict.fate is not None:
             self.stats[verdict.fate] = self.stats.get(verdict.fate, 0) + 1
             if verdict.fate is Fate.UNCERTAIN:
-                log.warning("delivery %s to %s uncertain: %s", row.id, row.chat_id, verdict.reason)
+                log.warning("delivery %s to %s: %s", row.id, row.chat_id, verdict.reason)
                 self._uncertain.add(row.id)
         if verdict.action == "wait_chat":
             self.limiter.block_chat(row.chat_id, verdict.delay_s)
