@@ -11,9 +11,9 @@ from telegram.ext import Application
 from bot.delivery.sender import Sender, SenderConfig
 from bot.delivery.transport import AiohttpRequest
 from bot.feeds.fetch import FeedFetcher
-from bot.feeds.poller import Poller
 from bot.logsetup import redact
 from bot.services import services_of
+from bot.services.ingest import Ingest
 from storage.repositories import feeds
 
 log = logging.getLogger(__name__)
@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Background:
-    poller: Poller
+    poller: Ingest
     sender: Sender
     fetcher: FeedFetcher
     sender_bot: Bot
@@ -63,12 +63,16 @@ async def start_background(application: Application) -> Background:  # type: ign
             return
         await application.bot.send_message(settings.admin_chat_id, text)
 
-    poller = Poller(
+    poller = Ingest(
         database,
         FeedFetcher(),
         interval_s=settings.poll_interval,
         summary_limit=settings.summary_limit,
         zone=settings.zone,
+        locale=settings.locale,
+        alert_after_s=settings.feed_alert_after,
+        pushes_per_poll=settings.pushes_per_poll,
+        freshness_hours=settings.freshness_hours,
         alert=alert_admins,
         on_enqueued=sender.wake,
     )
