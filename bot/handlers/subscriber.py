@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import logging
 
 from telegram import Chat, Update, User
@@ -22,7 +21,8 @@ def locale_of(user: User | None, default: str = "vi") -> str:
 
 
 def display_name(user: User | None) -> str:
-    return html.escape(user.first_name if user and user.first_name else "bạn", quote=False)
+    """The reader's first name, raw: HTML messages escape their parameters themselves."""
+    return user.first_name if user and user.first_name else "bạn"
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -42,10 +42,12 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             first_name=user.first_name if user else None,
         )
     if chat.type != Chat.PRIVATE:
-        key = "start.welcome_group"
+        text = t("start.welcome_group", locale)
     else:
-        key = "start.welcome" if newly else "start.welcome_back"
-    await message.reply_text(t(key, locale, name=display_name(user)), parse_mode=ParseMode.HTML)
+        text = t(
+            "start.welcome" if newly else "start.welcome_back", locale, name=display_name(user)
+        )
+    await message.reply_text(text, parse_mode=ParseMode.HTML)
 
 
 async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
