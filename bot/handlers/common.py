@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -25,7 +24,7 @@ def command(name: str, callback: Callback) -> CommandHandler[BotContext, None]:
 
 
 def display_name(user: User | None, locale: str) -> str:
-    """How we address a person in a message: their first name, HTML-escaped."""
+    """How we address a person in a message: their first name, raw (HTML messages escape it)."""
     if user is not None and user.first_name:
-        return html.escape(user.first_name, quote=False)
+        return user.first_name
     return t("name.fallback", locale)
