@@ -38,7 +38,7 @@ from bot.feeds.schedule import (
     should_alert_down,
     should_alert_recovered,
 )
-from bot.i18n import DEFAULT_LOCALE, t
+from bot.i18n import DEFAULT_LOCALE, format_datetime, t
 from bot.services.announce import announce
 from bot.services.ingest_store import StoredEntries, store_in_chunks
 from bot.services.pages import complete_from_pages
@@ -362,7 +362,7 @@ class Ingest:
             "alert.feed_down",
             self.locale,
             url=safe_url(feed.url),
-            since=since.astimezone(self.zone).strftime("%H:%M, %d/%m/%Y"),
+            since=format_datetime(since, self.locale, tz=self.zone),
             error=reason,
         )
 
