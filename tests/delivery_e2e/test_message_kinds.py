@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bot.services.outbox import Outbox, notice
 from storage.db import Database
 from storage.enums import Audience, DeliveryStatus, MessageKind
 from storage.repositories import deliveries
@@ -106,25 +107,20 @@ async def test_a_sent_message_is_edited_in_place_and_the_last_edit_wins(
 ) -> None:
     """A broadcast's progress message in the admin's chat, as the admin issue will use it."""
     fake = FakeTime()
+    woken: list[bool] = []
+    outbox = Outbox(database, clock=fake.now, wake=lambda: woken.append(True))
     async with Sandbox() as sb:
         sb.users([3101])
-        progress = {"key": "start.welcome", "params": {"name": "1/10"}}
-        await message_to(
-            database, MessageKind.NOTICE, [3101], progress, "progress:7", audience=Audience.REPLY
-        )
+        progress = notice("start.welcome", name="1/10")
+        assert await outbox.notify([3101], progress, ref="progress:7") == 1
+        assert await outbox.notify([3101], progress, ref="progress:7") == 0
         async with sender_on(sb, database, fake=fake) as sender:
             await settle(sender, fake, database)
             [first] = sb.messages(3101)
             assert first.text is not None and "1/10" in first.text
             for done in ("5/10", "10/10"):  # two updates before the sender looks again
-                async with database.session() as session:
-                    marked = await deliveries.request_edit(
-                        session,
-                        MessageKind.NOTICE,
-                        "progress:7",
-                        {"key": "start.welcome", "params": {"name": done}},
-                    )
-                assert marked == 1
+                edit = notice("start.welcome", name=done)
+                assert await outbox.edit(MessageKind.NOTICE, "progress:7", edit) == 1
             await settle(sender, fake, database)
         [edited] = sb.messages(3101)  # edited in place, nothing new sent
         assert edited.message_id == first.message_id and edited.edit_count == 1
@@ -133,6 +129,9 @@ async def test_a_sent_message_is_edited_in_place_and_the_last_edit_wins(
         assert sends_to(sb, 3101) == ["sendMessage", "editMessageText"]
         [row] = await all_rows(database)
         assert row.sent_revision == 3 and row.edit_revision is None
+        assert row.priority == 0  # an admin's notice goes before pushes and broadcasts
+        assert await outbox.progress("progress:7") == {"sent": 1}
+        assert len(woken) == 3  # one enqueue and two edits; the duplicate woke nobody
     await assert_no_limbo(database)
 
 
