@@ -4,9 +4,15 @@ the same outcomes (403, edits) as articles."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import dataclasses
+from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
+
+from bot.delivery import sender as sender_module
+from bot.delivery.messages import render_message
+from bot.delivery.render import RenderedMessage
 from bot.services.outbox import Outbox, notice
 from storage.db import Database
 from storage.enums import Audience, DeliveryStatus, MessageKind
@@ -192,3 +198,46 @@ async def test_a_digest_and_a_comment_post_in_a_thread(database: Database) -> No
         assert reply.text == "💬 Lan <3: Bài hay & bổ ích"
         assert reply.reply_to_message_id == post.message_id
     await assert_no_limbo(database)
+
+
+async def test_a_429_a_migrated_group_and_refused_html_are_handled_as_for_articles(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> RenderedMessage:
+        good = render_message(*args, **kwargs)
+        return dataclasses.replace(good, text=f"<div>{good.text}</div>")
+
+    fake = FakeTime()
+    async with Sandbox() as sb:
+        sb.users([3501, 3502])
+        sb.group(-4600, "Hội phụ nữ", supergroup=False, owner=3503)
+        sb.migrate(-4600, -1004600)
+        await add_subscribers(database, [3501, 3502])
+        await add_subscribers(database, [-4600], chat_type="group", language="en")
+        announcement = {"text": "Thông báo <mới>"}
+        await message_to(database, MessageKind.BROADCAST, [3501, 3502, -4600], announcement, "b:4")
+        sb.rate_limit(3501, retry_after=7, times=1)
+        async with sender_on(sb, database, fake=fake) as sender:
+            await settle(sender, fake, database)
+            # Our HTML refused: resent once as plain text, the reader still sees the words.
+            monkeypatch.setattr(sender_module, "render_message", broken)
+            await message_to(database, MessageKind.BROADCAST, [3502], announcement, "b:5",
+                             now=fake.now())  # fmt: skip
+            await settle(sender, fake, database)
+        [waited] = sb.messages(3501)
+        assert waited.text == "Thông báo <mới>" and len(sends_to(sb, 3501)) == 2
+        row = await row_for_ref(database, 3501, "b:4")
+        assert row.sent_at is not None and row.sent_at >= T0 + timedelta(seconds=7)
+        assert row.attempts == 1  # a 429 is not held against the message
+        [moved] = sb.messages(-1004600)
+        assert moved.text == "Thông báo <mới>"
+        assert (await row_for_ref(database, -1004600, "b:4")).status is DeliveryStatus.SENT
+        html, plain = sb.messages(3502)
+        assert html.parse_mode == "HTML" and plain.parse_mode is None
+        assert plain.text == "Thông báo <mới>"
+    await assert_no_limbo(database)
+
+
+async def row_for_ref(database: Database, chat_id: int, ref: str) -> Any:
+    [row] = [r for r in await all_rows(database) if r.chat_id == chat_id and r.ref == ref]
+    return row
