@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from storage.db import Database
 from storage.enums import Audience, MessageKind
@@ -35,10 +36,12 @@ class Outbox:
         *,
         clock: Callable[[], datetime] = utcnow,
         wake: Callable[[], None] | None = None,
+        timezone: str = "Asia/Ho_Chi_Minh",
     ) -> None:
         self.database = database
         self.clock = clock
         self._wake = wake
+        self.zone = ZoneInfo(timezone)  # the station's, for readers' quiet hours
 
     def on_enqueue(self, wake: Callable[[], None]) -> None:
         """Call ``wake`` (the sender's) after every enqueue, so new rows go out at once."""
@@ -63,6 +66,28 @@ class Outbox:
             written = await deliveries.enqueue_message(
                 session, kind, chat_ids, payload=payload, ref=ref, now=self.clock(),
                 audience=audience, locale=locale, expires_at=expires_at,
+            )  # fmt: skip
+        if written and self._wake is not None:
+            self._wake()
+        return written
+
+    async def to_subscribers(
+        self,
+        kind: MessageKind,
+        payload: Mapping[str, Any],
+        *,
+        ref: str,
+        topic_id: int | None = None,
+        expires_at: datetime | None = None,
+    ) -> int:
+        """Queue ``payload`` for every active subscriber (or one topic's), after every other
+        message; silent for readers in their quiet hours. Returns the number queued."""
+        now = self.clock()
+        local = now.astimezone(self.zone)
+        async with self.database.session() as session:
+            written = await deliveries.enqueue_to_subscribers(
+                session, kind, payload=payload, ref=ref, now=now, topic_id=topic_id,
+                local_minute=local.hour * 60 + local.minute, expires_at=expires_at,
             )  # fmt: skip
         if written and self._wake is not None:
             self._wake()

@@ -150,8 +150,9 @@ async def test_a_blocked_reader_and_a_broken_payload_end_without_stopping_the_re
         sb.block(3201)
         await add_subscribers(database, [3201, 3202])
         text = {"text": "Thông báo của Đài"}
-        await message_to(database, MessageKind.BROADCAST, [3201, 3202], text, "b:2")
-        await message_to(database, MessageKind.BROADCAST, [3201, 3202], text, "b:3")
+        outbox = Outbox(database, clock=fake.now)
+        assert await outbox.to_subscribers(MessageKind.BROADCAST, text, ref="b:2") == 2
+        assert await outbox.to_subscribers(MessageKind.BROADCAST, text, ref="b:3") == 2
         await message_to(database, MessageKind.DIGEST, [3202], {"sections": "?"}, "digest:x")
         async with sender_on(sb, database, fake=fake) as sender:
             await settle(sender, fake, database)

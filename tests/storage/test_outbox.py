@@ -284,6 +284,39 @@ async def test_a_message_to_listed_chats_is_queued_once_in_each_chats_language(
     assert all(r.ref == "stall:1" and r.priority == 0 for r in got.values())
 
 
+async def test_a_broadcast_reaches_every_active_reader_or_one_topics_in_one_statement(
+    database: Database,
+) -> None:
+    await seed(database)
+    announcement = {"text": "Lịch phát sóng Tết"}
+    async with database.session() as session:
+        everyone = await deliveries.enqueue_to_subscribers(
+            session, MessageKind.BROADCAST, payload=announcement, ref="broadcast:1", now=NOW,
+            local_minute=600,
+        )  # fmt: skip
+        twice = await deliveries.enqueue_to_subscribers(
+            session, MessageKind.BROADCAST, payload=announcement, ref="broadcast:1", now=NOW
+        )
+        sport = await deliveries.enqueue_to_subscribers(
+            session, MessageKind.BROADCAST, payload=announcement, ref="broadcast:2", now=NOW,
+            topic_id=2,
+        )  # fmt: skip
+    got = await rows(database)
+    first = {r.chat_id for r in got if r.ref == "broadcast:1"}
+    second = {r.chat_id for r in got if r.ref == "broadcast:2"}
+    # Digest-only reader 2 hears it too; the unsubscribed reader 1 and the channels do not.
+    assert first == {1000, 1001, 1002, 1003, 1004, 2, 3, 4, 5}
+    assert second == first - {4}  # reader 4 follows news only
+    assert (everyone, twice, sport) == (9, 0, 8)
+    assert all(r.kind is Audience.BULK and r.priority == 3 for r in got)
+    assert {r.chat_id for r in got if r.silent} == {5}  # asleep at 10:00, told quietly
+    with pytest.raises(ValueError):
+        async with database.session() as session:
+            await deliveries.enqueue_to_subscribers(
+                session, MessageKind.ARTICLE, payload={}, ref="x", now=NOW
+            )
+
+
 async def test_priorities_follow_the_audience_replies_first_bulk_last(database: Database) -> None:
     article = await seed(database)
     async with database.session() as session:
