@@ -13,9 +13,8 @@ and outcomes. Writing rows (who gets which message, at which priority) is
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Table, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -66,9 +65,12 @@ _PENDING, _SENDING, _SENT = DeliveryStatus.PENDING, DeliveryStatus.SENDING, Deli
 _WAITING = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
 
 
-@dataclass(frozen=True, slots=True)
-class Claimed:
-    """A leased delivery, detached from the session."""
+class Claimed(NamedTuple):
+    """A leased delivery, detached from the session.
+
+    A NamedTuple, built straight from the claim's RETURNING row: a frozen dataclass of these
+    17 fields costs 1.5 µs per row to build, a NamedTuple 0.17 µs (the claim itself ~40 µs).
+    """
 
     id: int
     article_id: int | None
@@ -150,7 +152,7 @@ async def claim(
         .returning(*_CLAIM_COLUMNS)
     )
     rows = (await session.execute(statement)).all()
-    claimed = [Claimed(*row) for row in rows]
+    claimed = [Claimed._make(row) for row in rows]
     claimed.sort(key=lambda c: (c.priority, c.id))
     return claimed
 
