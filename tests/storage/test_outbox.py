@@ -9,10 +9,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from alembic import command
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.engine import make_url
 
-from storage.db import Database
+from storage.db import Database, alembic_config
 from storage.enums import Audience, DeliveryStatus, MessageKind
 from storage.models import (
     Article,
@@ -383,9 +384,9 @@ OLD_ROWS = [
     "fetched_at, updated_at, revision, content_hash, search_text, backlog) VALUES "
     f"(1, 1, 'g', 'a', 't', '', '', {T}, {T}, {T}, 1, 'h', '', false)",
     *(
-        "INSERT INTO deliveries (id, article_id, chat_id, kind, priority, status, locale, "
+        "INSERT INTO deliveries (article_id, chat_id, kind, priority, status, locale, "
         "with_image, silent, due_at, attempts, sent_as_photo, created_at) VALUES "
-        f"({n}, 1, {100 + n}, '{kind}', {prio}, '{status}', 'vi', true, false, {T}, 0, false, {T})"
+        f"(1, {100 + n}, '{kind}', {prio}, '{status}', 'vi', true, false, {T}, 0, false, {T})"
         for n, kind, prio, status in [
             (1, "channel", 1, "sent"),
             (2, "instant", 2, "pending"),
@@ -424,6 +425,18 @@ async def test_upgrading_keeps_queued_articles_with_their_audience_and_priority(
             (Audience.BULK, 3, DeliveryStatus.FAILED, MessageKind.ARTICLE),
         ]
         assert all(r.payload is None and r.ref is None and r.expires_at is None for r in got)
+        # Back to 0001 (whose sender knows only articles): articles stay, other kinds go.
+        async with old.session() as session:
+            await deliveries.enqueue_message(
+                session, MessageKind.NOTICE, [100], payload={"key": "stop.done"}, ref="n:1",
+                now=NOW, audience=Audience.REPLY,
+            )  # fmt: skip
+        async with old.engine.begin() as conn:
+            await conn.run_sync(lambda c: command.downgrade(alembic_config(c), "0001"))
+            kept = (await conn.execute(text("SELECT id FROM deliveries ORDER BY id"))).all()
+        assert [row.id for row in kept] == [1, 2, 3, 4]
+        await old.upgrade()
+        assert len(await rows(old)) == 4
     finally:
         await old.dispose()
         if name is not None:
