@@ -31,13 +31,17 @@ class Background:
         await self.sender_bot.shutdown()
 
 
-def make_sender_bot(token: str, api_url: str) -> Bot:
-    """The outbox's own Bot: its own connection pool, so a broadcast never queues replies."""
+def make_sender_bot(token: str, api_url: str, send_timeout: float = 30.0) -> Bot:
+    """The outbox's own Bot: its own connection pool, so a broadcast never queues replies.
+
+    Its read timeout is ``send_timeout``: a shorter one than Telegram's real latency turns a
+    slow but successful send into a retry, a duplicate for the reader.
+    """
     return Bot(
         token,
         base_url=f"{api_url}/bot",
         base_file_url=f"{api_url}/file/bot",
-        request=AiohttpRequest(connection_pool_size=64),
+        request=AiohttpRequest(connection_pool_size=64, read_timeout=send_timeout),
     )
 
 
@@ -48,20 +52,21 @@ async def start_background(application: Application) -> Background:  # type: ign
     async with database.session() as session:
         await feeds.ensure_feeds(session, settings.feeds)
 
-    sender_bot = make_sender_bot(settings.token, settings.telegram_api_url)
-    await sender_bot.initialize()
-    sender = Sender(
-        database,
-        sender_bot,
-        services.limiter,
-        config=SenderConfig(paid_broadcast=settings.paid_broadcast, timezone=settings.timezone),
-    )
-
     async def alert_admins(text: str) -> None:
         if settings.admin_chat_id is None:
             log.warning("admin alert (no NEWSBOT_ADMIN_CHAT_ID set): %s", redact(text))
             return
         await application.bot.send_message(settings.admin_chat_id, text)
+
+    sender_bot = make_sender_bot(settings.token, settings.telegram_api_url, settings.send_timeout)
+    await sender_bot.initialize()
+    sender = Sender(
+        database,
+        sender_bot,
+        services.limiter,
+        config=SenderConfig.from_settings(settings),
+        alert=alert_admins,
+    )
 
     poller = Poller(
         database,

@@ -32,6 +32,7 @@ from bot.delivery.limiter import RateLimiter
 from bot.delivery.outcome import Fate, Verdict, internal_error, judge
 from bot.delivery.render import ArticleView, RenderedMessage, render
 from bot.delivery.stall import StallAlarm, StallWatch
+from config.settings import Settings
 from storage.db import Database
 from storage.models import Article, utcnow
 from storage.repositories import deliveries
@@ -63,6 +64,16 @@ class SenderConfig:
     # No successful send for this long while messages wait tells the admins (once).
     stall_alert_after: timedelta = timedelta(seconds=300)
     alert_locale: str = "vi"  # language of the admins' alerts
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SenderConfig:
+        """The operator's settings that shape sending (the send timeout is the Bot's)."""
+        return cls(
+            paid_broadcast=settings.paid_broadcast,
+            timezone=settings.timezone,
+            stall_alert_after=timedelta(seconds=settings.send_stall_alert_after),
+            alert_locale=settings.locale,
+        )
 
 
 class Sender:
