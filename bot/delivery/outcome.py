@@ -129,7 +129,21 @@ def expired_reason(expires_at: datetime, attempts: int, last_error: str | None) 
 
 
 def is_expired(expires_at: datetime | None, now: datetime) -> bool:
+    """A row past its ``expires_at`` is not sent at all (a sender down for a day does not
+    flood readers with yesterday's news when it comes back)."""
     return expires_at is not None and now >= expires_at
+
+
+# Corrections are requested up to 48 h after publication (deliveries.EDIT_WINDOW); an edit of
+# a message already sent is worth retrying that long, even after the push stopped being news.
+EDIT_RETRY_WINDOW = timedelta(hours=48)
+
+
+def edit_deadline(expires_at: datetime | None, created_at: datetime | None) -> datetime | None:
+    """Until when a failed edit is retried: the row's expiry, stretched to the edit window."""
+    if expires_at is None or created_at is None:
+        return expires_at
+    return max(expires_at, created_at + EDIT_RETRY_WINDOW)
 
 
 def internal_error(
