@@ -23,7 +23,7 @@ from tests.delivery_e2e.helpers import (
     sends_to,
     subscriber,
 )
-from tests.delivery_faults.driving import drive
+from tests.delivery_faults.driving import drive, enqueue_until
 from tests.sandbox import Sandbox
 
 READERS = list(range(10_001, 10_201))  # 200, as in the run
@@ -37,7 +37,7 @@ async def test_a_75_second_outage_then_recovery_reaches_every_reader_exactly_onc
         sb.users(READERS)
         await add_subscribers(database, READERS)
         await seed_article(database)
-        assert await enqueue(database, 1) == len(READERS)
+        assert await enqueue_until(database, 1, timedelta(hours=24)) == len(READERS)
         async with sender_on(sb, database, fake=fake) as sender:
             sb.server_error(times=None, status=500)  # every Bot API call, until cleared
             await drive(sender, fake, database, [(75.0, sb.clear_faults)])
