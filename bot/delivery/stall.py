@@ -141,12 +141,16 @@ class StallAlarm:
     async def tick(self, now: datetime) -> StallAlert | None:
         """After each sender round: alert when a stall begins or ends."""
         decided: StallAlert | None = None
-        if self._sent_at is not None:
-            sent_at, self._sent_at = self._sent_at, None
-            if self.watch.sent(sent_at):
-                decided = self.watch.recovered(now, await self.backlog())
-        elif self.watch.due_for_check(now):
-            decided = self.watch.check(now, await self.backlog())
+        try:
+            if self._sent_at is not None:
+                sent_at, self._sent_at = self._sent_at, None
+                if self.watch.sent(sent_at):
+                    decided = self.watch.recovered(now, await self.backlog())
+            elif self.watch.due_for_check(now):
+                decided = self.watch.check(now, await self.backlog())
+        except Exception as error:  # a database hiccup here must not stop the sending
+            log.warning("could not look at the outbox backlog: %r", error)
+            return None
         if decided is not None:
             await self._tell(decided)
         return decided

@@ -97,3 +97,22 @@ async def test_the_stall_text_names_the_wait_the_backlog_and_the_last_error() ->
     await english.tick(at(300))
     assert told[-1].startswith("⚠️ The bot has not sent any message for 5 min although 159")
     assert told[-1].endswith("Last error: unknown")
+
+
+async def test_a_failing_backlog_query_is_logged_and_the_watch_tries_again() -> None:
+    told: list[str] = []
+    failing = True
+
+    async def alert(text: str) -> None:
+        told.append(text)
+
+    async def backlog() -> Backlog:
+        if failing:
+            raise OSError("database unreachable")
+        return Backlog(4, T0)
+
+    alarm = StallAlarm(StallWatch(AFTER, started=T0), backlog=backlog, alert=alert, locale="vi")
+    assert await alarm.tick(at(300)) is None and told == []
+    failing = False
+    stalled = await alarm.tick(at(301))
+    assert stalled is not None and stalled.waiting == 4 and len(told) == 1
