@@ -130,8 +130,8 @@ class Sender:
         # Rows whose last try was uncertain (maybe delivered): a later send may be a duplicate.
         self._uncertain: set[int] = set()
         self.stall = StallAlarm(
-            StallWatch(self.config.stall_alert_after, started=clock()),
-            backlog=lambda: ledger.backlog(database),
+            StallWatch(self.config.stall_alert_after),
+            backlog=lambda now: ledger.backlog(database, now),
             alert=alert,
             locale=self.config.alert_locale,
         )
@@ -435,9 +435,9 @@ class Sender:
         self._results.append(result)
         self.stats[result.kind] = self.stats.get(result.kind, 0) + 1
         if result.kind in ("sent", "edited"):
-            self.stall.sent(self.clock())
-        elif result.kind == "retry":
-            self.stall.failed(result.error)
+            self.stall.sent()
+        elif result.kind == "retry" and result.error:  # not a busy chat's deferral
+            self.stall.failed(self.clock(), result.error)
         if result.kind != "retry" and result.row.id in self._uncertain:
             self._uncertain.discard(result.row.id)
             if result.kind == "sent":  # the earlier, uncertain try may have arrived too

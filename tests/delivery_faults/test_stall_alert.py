@@ -6,9 +6,13 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from bot.delivery import ledger
 from bot.delivery.sender import SenderConfig
 from storage.db import Database
+from storage.enums import Audience, MessageKind
+from storage.repositories import deliveries
 from tests.delivery_e2e.helpers import (
+    T0,
     FakeTime,
     add_subscribers,
     assert_no_limbo,
@@ -92,3 +96,30 @@ async def test_an_idle_outbox_raises_no_alert(database: Database) -> None:
         sender.stall.alert = admins
         await drive(sender, fake, database, until_s=3600.0, tick_s=30.0)
     assert told == []
+
+
+async def test_the_backlog_counts_held_up_messages_not_ones_scheduled_for_later(
+    database: Database,
+) -> None:
+    await add_subscribers(database, READERS)
+    await seed_article(database)
+    await enqueue(database, 1)  # three rows due now
+    async with database.session() as session:
+        await deliveries.enqueue_message(
+            session,
+            MessageKind.DIGEST,
+            [7201],
+            payload={"text": "Bản tin sáng mai"},
+            ref="digest:tomorrow",
+            now=T0,
+            audience=Audience.BULK,
+            due_at=T0 + timedelta(hours=20),
+        )
+        [tried] = await deliveries.claim(
+            session, owner="x", now=T0, lease=timedelta(minutes=2), limit=1
+        )
+        await deliveries.retry_later(
+            session, tried.id, due_at=T0 + timedelta(minutes=4), error="Bad Gateway"
+        )
+    assert await ledger.backlog(database, T0) == 3  # two due, one tried and waiting
+    assert await ledger.backlog(database, T0 + timedelta(hours=21)) == 4  # the digest is due
