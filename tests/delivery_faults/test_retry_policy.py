@@ -83,7 +83,7 @@ def test_a_try_that_would_come_after_expiry_gives_up_with_the_reason() -> None:
     [
         (NetworkError("Internal Server Error"), Fate.REFUSED),  # PTB's text for a 500 answer
         (NetworkError("Bad Gateway"), Fate.REFUSED),
-        (Unsent("not sent: aiohttp.ClientConnectorError: Cannot connect"), Fate.UNSENT),
+        (Unsent("not connected: aiohttp.ClientConnectorError: Cannot connect"), Fate.UNSENT),
         (AnswerTimedOut("no answer in time"), Fate.UNCERTAIN),
         (AnswerLost("answer lost: aiohttp.ServerDisconnectedError"), Fate.UNCERTAIN),
         (TimedOut(), Fate.UNCERTAIN),  # another transport: cannot say when it fired
