@@ -15,7 +15,10 @@ any transient error, so nothing is lost, and a duplicate can happen only when Te
 deliver but its answer never arrived within ``send_timeout`` (30 s by default; Telegram under
 load answers in several seconds, so this is rare). The sender counts uncertain attempts and the
 sends that followed one (``stats["uncertain"]``, ``stats["resent_after_uncertain"]``): the
-second number is an upper bound on duplicates.
+second number is an upper bound on duplicates. The retry of a chat whose last try was
+uncertain waits twice as long for its answer (up to ``UNCERTAIN_READ_CAP_S``): if Telegram is
+slower than ``send_timeout`` for a while, a row is doubled at most once or twice instead of on
+every retry until it expires.
 """
 
 from __future__ import annotations
@@ -86,6 +89,20 @@ class Verdict:
     delay_s: float = 0.0
     new_chat_id: int | None = None
     fate: Fate | None = None  # set for transient failures (retried or given up)
+
+
+# Longest read timeout of a retry after uncertain tries (the doubling stops here).
+UNCERTAIN_READ_CAP_S = 120.0
+
+
+def patience_after_uncertain(previous: float | None, default: float | None) -> float | None:
+    """Read timeout for the next try of a chat whose try just timed out after being written:
+    twice the one that try used (``previous``, else the transport's ``default``), capped.
+    ``None`` (no limit) stays ``None``."""
+    base = previous if previous is not None else default
+    if base is None:
+        return None
+    return min(2 * base, max(UNCERTAIN_READ_CAP_S, base))
 
 
 def backoff(attempts: int, rng: Callable[[], float] = random.random) -> float:
