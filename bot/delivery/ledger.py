@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
@@ -91,6 +91,26 @@ async def backlog(database: Database, now: datetime) -> int:
             .where(Delivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.SENDING)), held_up)
         )
     return int(waiting or 0)
+
+
+async def resume_retries(database: Database, now: datetime) -> int:
+    """Sending works again after an outage: rows waiting out a backoff are due now.
+
+    Only rows already tried (a scheduled digest keeps its time); one bulk UPDATE, once per
+    outage. A chat still blocked by a 429 stays blocked: the limiter holds its rows back.
+    """
+    async with database.session() as session:
+        result = await session.execute(
+            update(Delivery)
+            .where(
+                Delivery.status == DeliveryStatus.PENDING,
+                Delivery.due_at > now,
+                Delivery.attempts > 0,
+                Delivery.last_error.is_not(None),
+            )
+            .values(due_at=now)
+        )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def record(session: AsyncSession, outcomes: Sequence[Outcome], *, now: datetime) -> None:

@@ -136,6 +136,7 @@ class Sender:
         self.stall = StallAlarm(
             StallWatch(self.config.stall_alert_after),
             backlog=lambda now: ledger.backlog(database, now),
+            resume=lambda now: ledger.resume_retries(database, now),
             alert=alert,
             locale=self.config.alert_locale,
         )

@@ -129,3 +129,28 @@ async def test_a_failing_backlog_count_is_logged_and_the_watch_tries_again() -> 
     failing = False
     stalled = await alarm.tick(at(301))
     assert stalled is not None and stalled.waiting == 4 and len(told) == 1
+
+
+async def test_a_success_after_half_a_minute_of_failures_makes_waiting_retries_due() -> None:
+    resumed: list[datetime] = []
+
+    async def resume(now: datetime) -> int:
+        resumed.append(now)
+        return 7
+
+    async def backlog(now: datetime) -> int:
+        return 0
+
+    alarm = StallAlarm(StallWatch(AFTER), backlog=backlog, alert=None, locale="vi", resume=resume)
+    alarm.failed(at(0), "Bad Gateway")
+    alarm.sent()
+    await alarm.tick(at(10))  # a ten-second blip: backoffs are short, nothing to cut
+    assert resumed == []
+    alarm.failed(at(20), "Bad Gateway")
+    await alarm.tick(at(21))
+    alarm.sent()
+    await alarm.tick(at(60))
+    assert resumed == [at(60)]
+    alarm.sent()
+    await alarm.tick(at(61))  # once per outage
+    assert resumed == [at(60)]

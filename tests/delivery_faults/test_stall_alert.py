@@ -123,3 +123,36 @@ async def test_the_backlog_counts_held_up_messages_not_ones_scheduled_for_later(
         )
     assert await ledger.backlog(database, T0) == 3  # two due, one tried and waiting
     assert await ledger.backlog(database, T0 + timedelta(hours=21)) == 4  # the digest is due
+
+
+async def test_resuming_moves_up_retries_only(database: Database) -> None:
+    await add_subscribers(database, READERS)
+    await seed_article(database)
+    await enqueue(database, 1)
+    async with database.session() as session:
+        await deliveries.enqueue_message(
+            session,
+            MessageKind.DIGEST,
+            [7201],
+            payload={"text": "Bản tin sáng mai"},
+            ref="digest:tomorrow",
+            now=T0,
+            audience=Audience.BULK,
+            due_at=T0 + timedelta(hours=20),
+        )
+        tried = await deliveries.claim(
+            session, owner="x", now=T0, lease=timedelta(minutes=2), limit=2
+        )
+        for row in tried:
+            await deliveries.retry_later(
+                session, row.id, due_at=T0 + timedelta(minutes=4), error="Bad Gateway"
+            )
+    now = T0 + timedelta(minutes=1)
+    assert await ledger.resume_retries(database, now) == 2
+    async with database.session() as session:
+        due = await deliveries.claim(
+            session, owner="y", now=now, lease=timedelta(minutes=2), limit=10
+        )
+    # The two retries and the untried article row are due; the digest keeps its morning.
+    assert len(due) == 3 and {r.message_kind for r in due} == {MessageKind.ARTICLE}
+    assert {r.id for r in tried} <= {r.id for r in due}
