@@ -42,9 +42,11 @@ from bot.delivery.outcome import (
     internal_error,
     is_expired,
     judge,
+    patience_after_uncertain,
 )
 from bot.delivery.render import ArticleView, RenderedMessage, render
 from bot.delivery.stall import StallAlarm, StallWatch
+from config.settings import Settings
 from storage.db import Database
 from storage.enums import MessageKind
 from storage.models import Article, utcnow
@@ -78,6 +80,16 @@ class SenderConfig:
     # No successful send for this long while messages wait tells the admins (once).
     stall_alert_after: timedelta = timedelta(seconds=300)
     alert_locale: str = "vi"  # language of the admins' alerts
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SenderConfig:
+        """The operator's settings that shape sending (the send timeout is the Bot's)."""
+        return cls(
+            paid_broadcast=settings.paid_broadcast,
+            timezone=settings.timezone,
+            stall_alert_after=timedelta(seconds=settings.send_stall_alert_after),
+            alert_locale=settings.locale,
+        )
 
 
 class Sender:
@@ -118,9 +130,13 @@ class Sender:
         self.rng = rng  # backoff jitter
         # Rows whose last try was uncertain (maybe delivered): a later send may be a duplicate.
         self._uncertain: set[int] = set()
+        # Read timeout for a chat's next call after an uncertain one (one call per chat at a
+        # time, so the chat identifies the retry): a slow Telegram gets longer to answer.
+        self._patience: dict[int, float] = {}
         self.stall = StallAlarm(
-            StallWatch(self.config.stall_alert_after, started=clock()),
-            backlog=lambda: ledger.backlog(database),
+            StallWatch(self.config.stall_alert_after),
+            backlog=lambda now: ledger.backlog(database, now),
+            resume=lambda now: ledger.resume_retries(database, now),
             alert=alert,
             locale=self.config.alert_locale,
         )
@@ -359,6 +375,11 @@ class Sender:
             if verdict.fate is Fate.UNCERTAIN:
                 log.warning("delivery %s to %s: %s", row.id, row.chat_id, verdict.reason)
                 self._uncertain.add(row.id)
+                patience = patience_after_uncertain(
+                    self._patience.get(row.chat_id), self.bot.request.read_timeout
+                )
+                if patience is not None:
+                    self._patience[row.chat_id] = patience
         if verdict.action == "wait_chat":
             self.limiter.block_chat(row.chat_id, verdict.delay_s)
             # Recorded (the station sees why the row waits) but not held against the message.
@@ -416,7 +437,10 @@ class Sender:
     async def _api(self, method: str, **params: Any) -> Any:
         # do_api_request returns the raw result: no Message object is built per send, which
         # matters at 1,000 sends/s.
-        return await self.bot.do_api_request(method, api_kwargs=params)
+        patience = self._patience.get(params["chat_id"]) if self._patience else None
+        if patience is None:
+            return await self.bot.do_api_request(method, api_kwargs=params)
+        return await self.bot.do_api_request(method, api_kwargs=params, read_timeout=patience)
 
     # ------------------------------------------------------------------ bookkeeping
 
@@ -424,9 +448,11 @@ class Sender:
         self._results.append(result)
         self.stats[result.kind] = self.stats.get(result.kind, 0) + 1
         if result.kind in ("sent", "edited"):
-            self.stall.sent(self.clock())
-        elif result.kind == "retry":
-            self.stall.failed(result.error)
+            self.stall.sent()
+        elif result.kind == "retry" and result.error:  # not a busy chat's deferral
+            self.stall.failed(self.clock(), result.error)
+        if result.kind != "retry" and self._patience:
+            self._patience.pop(result.row.chat_id, None)
         if result.kind != "retry" and result.row.id in self._uncertain:
             self._uncertain.discard(result.row.id)
             if result.kind == "sent":  # the earlier, uncertain try may have arrived too
