@@ -86,12 +86,15 @@ def tn(key: str, n: int, locale: str = DEFAULT_LOCALE, **params: Any) -> str:
 
 def _lookup(key: str, locale: str) -> tuple[Entry, Catalogue] | None:
     wanted = locale if locale in LOCALES else DEFAULT_LOCALE
-    for loc in dict.fromkeys((wanted, DEFAULT_LOCALE)):
-        cat = load(loc)
-        entry = cat.get(key)
-        if entry is not None and entry.forms[0]:
-            if loc != wanted:
-                log.error("message %s missing in %s; answering in %s", key, wanted, loc)
+    cat = load(wanted)
+    entry = cat.entries.get(key)
+    if entry is not None:
+        return entry, cat
+    if wanted != DEFAULT_LOCALE:
+        cat = load(DEFAULT_LOCALE)
+        entry = cat.entries.get(key)
+        if entry is not None:
+            log.error("message %s missing in %s; answering in %s", key, wanted, DEFAULT_LOCALE)
             return entry, cat
     # tests/core/test_i18n.py keeps this from happening; showing the id beats crashing a reply.
     log.error("message %s missing from every catalogue", key)
@@ -107,9 +110,9 @@ class _Params(dict[str, Any]):
 
 
 def _render(template: str, html: bool, params: dict[str, Any]) -> str:
-    values = _Params({k: html_param(v) for k, v in params.items()} if html else params)
     text = template
     if "{" in template:
+        values = _Params({k: html_param(v) for k, v in params.items()} if html else params)
         try:
             text = template.format_map(values)
         except (ValueError, LookupError, AttributeError):
