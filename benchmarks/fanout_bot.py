@@ -3,7 +3,7 @@
     python -m benchmarks.fanout_bot sender --db URL --api URL --token T --rate 1000 --paid
     python -m benchmarks.fanout_bot ptb --api URL --token T --first 1 --count 20000
 
-``sender`` wires the production pieces as ``bot.background`` does (Database, Bot on
+``sender`` wires the production pieces as ``bot.app`` does (Database, Bot on
 AiohttpRequest, RateLimiter, Sender) and runs the sender until no row is left to send.
 ``ptb`` is the baseline a newcomer would write: PTB's default transport (HTTPXRequest) and
 ``asyncio.gather`` over ``bot.send_message``, at most ``--concurrency`` calls at once.
@@ -24,7 +24,7 @@ from typing import Any
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
 
-from bot.background import make_sender_bot
+from bot.app import make_sender_bot
 from bot.delivery.limiter import RateLimiter
 from bot.delivery.render import ArticleView, render
 from bot.delivery.sender import Sender, SenderConfig

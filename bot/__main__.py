@@ -28,7 +28,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    run = commands.add_parser("run", help="run the bot (long polling)")
+    run = commands.add_parser(
+        "run", help="run the bot (long polling); waits for Telegram and the database"
+    )
     run.add_argument("--config", type=Path, help="optional TOML settings file")
 
     db = commands.add_parser("db", help="database schema")
@@ -82,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(settings.log_level)
 
     from bot.feeds.errors import FeedError
-    from bot.runner import StartupError
+    from bot.retry import StartupError
     from storage.db import DatabaseUnavailable
     from storage.lock import AlreadyRunning
 

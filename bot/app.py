@@ -1,21 +1,107 @@
-"""build_application(settings, database) -> telegram.ext.Application: wiring only."""
+"""The composition root: every piece of a running bot is built here, and only here.
+
+``build(settings)`` makes the database, the limiter, the bots, the services, the handlers,
+the background work and the update source, and hands them to the runtime (``bot.runner``),
+which only starts and stops them in order. Each piece is made by one small function, so a
+changed constructor is a change in one place. Building does no I/O: nothing here touches the
+network or the database, so it cannot fail because either is down.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
+from telegram import Bot
 from telegram.ext import Application, ApplicationBuilder
 
+from bot.alerts import Alert, admin_alert
 from bot.context import CONTEXT_TYPES
 from bot.delivery.limiter import RateLimiter
 from bot.delivery.pacing import PacedReplies
+from bot.delivery.sender import Sender, SenderConfig
 from bot.delivery.transport import AiohttpRequest
+from bot.feeds.fetch import FeedFetcher
 from bot.handlers import register_all
-from bot.services import SERVICES_KEY, build_services
+from bot.handlers.menu import set_command_menu
+from bot.leadership import AlwaysLeader, Leadership
+from bot.services import SERVICES_KEY, Services, build_services
+from bot.services.ingest import Ingest
+from bot.updates import LongPolling, UpdateSource
 from config import Settings
 from storage.db import Database
+from storage.lock import InstanceLock
+from storage.repositories import deliveries, feeds
 
 log = logging.getLogger(__name__)
+
+Closer = Callable[[], Awaitable[None]]
+LONG_POLL_S = 30  # Telegram holds getUpdates this long when nothing happens
+
+
+@dataclass(frozen=True, slots=True)
+class Work:
+    """A background job of the runtime, supervised (restarted after a crash).
+
+    ``leader_only`` work (the ingest, the sender) runs in exactly one process; the rest in
+    every process. ``on_stop`` runs after the job is cancelled at a clean stop.
+    """
+
+    name: str
+    run: Callable[[], Awaitable[None]]
+    leader_only: bool = False
+    on_stop: Closer | None = None
+
+
+@dataclass
+class Wiring:
+    """Everything ``build`` made; the runtime starts it top to bottom and stops it reversed."""
+
+    settings: Settings
+    database: Database
+    lock: InstanceLock
+    application: Application  # type: ignore[type-arg]
+    services: Services
+    source: UpdateSource
+    leadership: Leadership
+    work: list[Work]
+    # Transports and clients, closed last (even when start-up never got far enough to use them).
+    closers: list[Closer] = field(default_factory=list)
+
+
+def build(settings: Settings) -> Wiring:
+    """Compose the bot from settings (no I/O)."""
+    database = make_database(settings)
+    limiter = make_limiter(settings)
+    services = build_services(settings, database, limiter)
+    reply_transports = make_reply_transports()
+    application = make_application(settings, services, reply_transports)
+    alert = admin_alert(application.bot, settings.admin_chat_id, timeout_s=settings.send_timeout)
+    sender_bot = make_sender_bot(settings.token, settings.telegram_api_url)
+    sender = make_sender(settings, database, sender_bot, limiter, alert)
+    ingest = make_ingest(settings, database, alert, sender.wake)
+    closers: list[Closer] = [t.shutdown for t in reply_transports]
+    closers += [sender_bot.shutdown, sender_bot.request.shutdown, ingest.fetcher.close]
+    return Wiring(
+        settings=settings,
+        database=database,
+        lock=InstanceLock(database),
+        application=application,
+        services=services,
+        source=make_update_source(application),
+        leadership=make_leadership(settings),
+        work=[
+            command_menu_work(application.bot),
+            ingest_work(ingest, settings, database),
+            sender_work(sender, sender_bot, database),
+        ],
+        closers=closers,
+    )
+
+
+def make_database(settings: Settings) -> Database:
+    return Database(settings.database_url)
 
 
 def make_limiter(settings: Settings) -> RateLimiter:
@@ -29,24 +115,132 @@ def make_limiter(settings: Settings) -> RateLimiter:
     return RateLimiter(rate=rate, jitter=0.03 + 1.0 / rate)
 
 
-def build_application(
-    settings: Settings, database: Database, limiter: RateLimiter | None = None
+def make_reply_transports() -> tuple[AiohttpRequest, AiohttpRequest]:
+    """The replying bot's connections: (replies and commands, getUpdates)."""
+    return (
+        AiohttpRequest(connection_pool_size=32),
+        AiohttpRequest(connection_pool_size=2, read_timeout=LONG_POLL_S + 10.0),
+    )
+
+
+def make_application(
+    settings: Settings,
+    services: Services,
+    transports: tuple[AiohttpRequest, AiohttpRequest] | None = None,
 ) -> Application:  # type: ignore[type-arg]
-    """Wire handlers and services into a python-telegram-bot Application."""
-    limiter = limiter or make_limiter(settings)
+    """The python-telegram-bot Application that answers users: handlers and services.
+
+    It has no PTB ``Updater``: updates come from our ``UpdateSource`` (see ``bot.updates``).
+    """
+    requests, updates = transports or make_reply_transports()
     root = settings.telegram_api_url
     application = (
         ApplicationBuilder()
         .token(settings.token)
         .base_url(f"{root}/bot")
         .base_file_url(f"{root}/file/bot")
-        .request(AiohttpRequest(connection_pool_size=32))
-        .get_updates_request(AiohttpRequest(connection_pool_size=2, read_timeout=40.0))
-        .rate_limiter(PacedReplies(limiter))
+        .request(requests)
+        .get_updates_request(updates)
+        .updater(None)
+        .rate_limiter(PacedReplies(services.limiter))
         .concurrent_updates(32)
         .context_types(CONTEXT_TYPES)
         .build()
     )
-    application.bot_data[SERVICES_KEY] = build_services(settings, database, limiter)
+    application.bot_data[SERVICES_KEY] = services
     register_all(application)
     return application
+
+
+def build_application(
+    settings: Settings, database: Database, limiter: RateLimiter | None = None
+) -> Application:  # type: ignore[type-arg]
+    """The answering Application alone (tests that drive handlers without the runtime)."""
+    services = build_services(settings, database, limiter or make_limiter(settings))
+    return make_application(settings, services)
+
+
+def make_update_source(application: Application) -> UpdateSource:  # type: ignore[type-arg]
+    """Long polling today; webhook mode will be chosen here from the settings."""
+    return LongPolling(application.bot, application.update_queue, timeout_s=LONG_POLL_S)
+
+
+def make_leadership(settings: Settings) -> Leadership:
+    """One process per database today (the instance lock), so it always leads."""
+    return AlwaysLeader()
+
+
+def make_sender_bot(token: str, api_url: str) -> Bot:
+    """The outbox's own Bot: its own connection pool, so a broadcast never queues replies.
+
+    It never calls getUpdates; giving it the same transport for that slot spares an unused
+    httpx client (closing a transport twice is harmless).
+    """
+    request = AiohttpRequest(connection_pool_size=64)
+    return Bot(
+        token,
+        base_url=f"{api_url}/bot",
+        base_file_url=f"{api_url}/file/bot",
+        request=request,
+        get_updates_request=request,
+    )
+
+
+def make_sender(
+    settings: Settings, database: Database, bot: Bot, limiter: RateLimiter, alert: Alert
+) -> Sender:
+    # ``alert`` is for the sender's stall alerts (the faults branch adds Sender(alert=...)).
+    return Sender(
+        database,
+        bot,
+        limiter,
+        config=SenderConfig(paid_broadcast=settings.paid_broadcast, timezone=settings.timezone),
+    )
+
+
+def make_ingest(
+    settings: Settings, database: Database, alert: Alert, on_enqueued: Callable[[], None]
+) -> Ingest:
+    return Ingest(
+        database,
+        FeedFetcher(),
+        interval_s=settings.poll_interval,
+        summary_limit=settings.summary_limit,
+        zone=settings.zone,
+        locale=settings.locale,
+        alert_after_s=settings.feed_alert_after,
+        pushes_per_poll=settings.pushes_per_poll,
+        freshness_hours=settings.freshness_hours,
+        alert=alert,
+        on_enqueued=on_enqueued,
+    )
+
+
+def command_menu_work(bot: Bot) -> Work:
+    """Publish the command menu once Telegram answers (retried by the supervisor)."""
+    return Work("command menu", lambda: set_command_menu(bot))
+
+
+def ingest_work(ingest: Ingest, settings: Settings, database: Database) -> Work:
+    async def run() -> None:
+        async with database.session() as session:
+            await feeds.ensure_feeds(session, settings.feeds)
+        await ingest.run_forever()
+
+    return Work("ingest", run, leader_only=True)
+
+
+def sender_work(sender: Sender, bot: Bot, database: Database) -> Work:
+    async def run() -> None:
+        await bot.initialize()
+        await sender.run_forever()
+
+    async def release_leases() -> None:
+        """Hand our leased rows back at a clean stop, so a successor (maybe under another
+        host name, which cannot tell we are gone) sends them at once, not in ~2 minutes."""
+        async with database.session() as session:
+            released = await deliveries.release_leases(session, [sender.owner])
+        if released:
+            log.info("released %d leased deliveries of %s", released, sender.owner)
+
+    return Work("sender", run, leader_only=True, on_stop=release_leases)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import errno
+import socket
+import sqlite3
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -12,6 +15,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -24,7 +28,71 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
 class DatabaseUnavailable(Exception):
-    """The database cannot be reached or opened; the message is for the operator."""
+    """The database cannot be reached or opened; the message is one sentence for the operator.
+
+    ``permanent`` says whether waiting can help: a server that is down or still booting will
+    come back (transient); a malformed URL, a refused login, a missing database or a file that
+    cannot be created will not (permanent), so ``newsbot run`` stops at once instead of retrying.
+    """
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+# errnos of a network that is not there yet (a server booting before its uplink).
+_NETWORK_ERRNOS = frozenset(
+    {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN, errno.EHOSTDOWN, errno.ECONNREFUSED}
+)
+# SQLSTATE classes that pass: 08 connection exception, 53 insufficient resources (too many
+# connections), 57 operator intervention (admin shutdown, "the database system is starting up").
+_TRANSIENT_SQLSTATE_CLASSES = ("08", "53", "57")
+
+
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    """The error, what SQLAlchemy wrapped (``orig``) and its causes, each once."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        orig = getattr(current, "orig", None)
+        pending += [orig if isinstance(orig, BaseException) else None]
+        pending += [current.__cause__, current.__context__]
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether a database error means "not reachable now" (retry) rather than "wrong" (stop)."""
+    for cause in _causes(error):
+        if isinstance(cause, (ConnectionError, TimeoutError, socket.gaierror)):
+            return True
+        if isinstance(cause, OSError) and cause.errno in _NETWORK_ERRNOS:
+            return True
+        if isinstance(cause, DBAPIError) and cause.connection_invalidated:
+            return True
+        sqlstate = getattr(cause, "sqlstate", None)
+        if isinstance(sqlstate, str) and sqlstate[:2] in _TRANSIENT_SQLSTATE_CLASSES:
+            return True
+        # asyncpg's "connection is closed": the server went away under a pooled connection.
+        if type(cause).__name__ in ("InterfaceError", "ConnectionDoesNotExistError") and (
+            "closed" in str(cause) or "connection" in str(cause).lower()
+        ):
+            return True
+        # SQLite: another process holds the write lock past our busy timeout.
+        if isinstance(cause, sqlite3.OperationalError) and (
+            "locked" in str(cause) or "busy" in str(cause)
+        ):
+            return True
+    return False
+
+
+def first_line(error: BaseException) -> str:
+    """The first line of an error's text (or its type), for one-line log messages."""
+    message = str(error).strip()
+    return message.splitlines()[0] if message else type(error).__name__
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -48,20 +116,41 @@ class Database:
 
     def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
         self.url = url
-        parsed = make_url(url)
+        try:
+            parsed = make_url(url)
+        except (ArgumentError, ValueError) as error:
+            # Never echo the URL itself: it is malformed, so its password cannot be masked.
+            raise DatabaseUnavailable(
+                f"NEWSBOT_DATABASE_URL is malformed: {first_line(error)}", permanent=True
+            ) from None
         self.dialect = parsed.get_backend_name()
         kwargs: dict[str, Any] = {"echo": echo}
         if self.dialect == "sqlite":
             database = parsed.database or ""
             if database and database != ":memory:":
-                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+                self._make_directory(Path(database).expanduser().parent)
             kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
         else:
             kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
-        self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        try:
+            self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        except (ArgumentError, ValueError, TypeError) as error:  # e.g. a port that is no number
+            raise DatabaseUnavailable(
+                f"NEWSBOT_DATABASE_URL is malformed: {first_line(error)}", permanent=True
+            ) from None
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    def _make_directory(self, directory: Path) -> None:
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as error:  # permissions, a file in the way: waiting will not fix it
+            raise DatabaseUnavailable(
+                f"NEWSBOT_DATABASE_URL points into {directory}, which cannot be created: "
+                f"{error.strerror or first_line(error)}.",
+                permanent=True,
+            ) from None
 
     @property
     def is_sqlite(self) -> bool:
@@ -83,15 +172,32 @@ class Database:
             yield session
 
     async def check(self) -> None:
-        """Fail fast, with a plain message, when the database cannot be reached."""
+        """Raise ``DatabaseUnavailable`` (transient or permanent) unless the database answers."""
         try:
             async with asyncio.timeout(10), self.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
         except Exception as error:
-            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-            raise DatabaseUnavailable(
-                f"NEWSBOT_DATABASE_URL is unreachable ({safe_url(self.url)}): {reason}"
-            ) from None
+            raise self.unavailable(error) from None
+
+    def unavailable(self, error: BaseException) -> DatabaseUnavailable:
+        """The operator's one sentence for a failed database call, classified."""
+        reason = first_line(error)
+        # asyncpg's own errors are bare (no SQLAlchemy wrapper) and the SQLite ones start
+        # with the driver's class name in brackets: keep the text after it.
+        reason = reason.split(") ", 1)[1] if reason.startswith("(") and ") " in reason else reason
+        if self.is_sqlite and not is_transient(error):
+            return DatabaseUnavailable(
+                f"NEWSBOT_DATABASE_URL cannot be opened ({safe_url(self.url)}): {reason}.",
+                permanent=True,
+            )
+        if not is_transient(error):
+            return DatabaseUnavailable(
+                f"NEWSBOT_DATABASE_URL cannot be used ({safe_url(self.url)}): {reason}.",
+                permanent=True,
+            )
+        return DatabaseUnavailable(
+            f"NEWSBOT_DATABASE_URL is unreachable ({safe_url(self.url)}): {reason}"
+        )
 
     async def upgrade(self, revision: str = "head") -> None:
         """Apply Alembic migrations up to ``revision`` (idempotent)."""

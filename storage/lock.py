@@ -7,7 +7,9 @@ dedicated connection (released when the connection closes).
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import logging
 import os
 from pathlib import Path
 from typing import IO
@@ -15,7 +17,9 @@ from typing import IO
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.db import Database
+from storage.db import Database, first_line
+
+log = logging.getLogger(__name__)
 
 # Any constant works; it only has to be the same for every instance of this bot.
 ADVISORY_LOCK_KEY = 0x4B54_4E42  # "KTNB"
@@ -30,6 +34,10 @@ class InstanceLock:
         self._database = database
         self._file: IO[str] | None = None
         self._connection: AsyncConnection | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._file is not None or self._connection is not None
 
     async def acquire(self) -> None:
         if self._database.is_sqlite:
@@ -79,10 +87,17 @@ class InstanceLock:
             self._file.close()
             self._file = None
         if self._connection is not None:
-            # Closing only returns the connection to the pool, where the lock would live on.
-            await self._connection.execute(
-                text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY}
-            )
-            await self._connection.commit()
-            await self._connection.close()
-            self._connection = None
+            connection, self._connection = self._connection, None
+            try:
+                # Closing only returns the connection to the pool, where the lock would live on.
+                await connection.execute(
+                    text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY}
+                )
+                await connection.commit()
+                await connection.close()
+            except Exception as error:
+                # The server went away under the lock's connection: the lock went with it.
+                # Invalidating drops the dead connection instead of pooling it.
+                log.warning("instance lock: connection lost (%s)", first_line(error))
+                with contextlib.suppress(Exception):
+                    await connection.invalidate()

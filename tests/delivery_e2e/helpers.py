@@ -142,7 +142,7 @@ async def sender_on(
     rate: int = 30,
     read_timeout: float = 5.0,
 ) -> AsyncIterator[Sender]:
-    """A Sender wired like bot.background: its own Bot on the aiohttp transport.
+    """A Sender wired like bot.app: its own Bot on the aiohttp transport.
 
     With ``fake`` both the sender's clock and the limiter's run on fake time.
     """
