@@ -19,7 +19,6 @@ The catalogues live in ``locales/<lang>/LC_MESSAGES/messages.po``; edit them, th
 
 from __future__ import annotations
 
-from bot.i18n.catalogue import Catalogue, load
 from bot.i18n.deferred import Deferred, deferred, deferred_n
 from bot.i18n.formatting import (
     STATION_TZ,
@@ -28,6 +27,7 @@ from bot.i18n.formatting import (
     format_number,
     format_time,
 )
+from bot.i18n.loader import Catalogue, load
 from bot.i18n.markup import Markup, escape
 from bot.i18n.translate import (
     DEFAULT_LOCALE,

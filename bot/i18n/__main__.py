@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.i18n import lint, pofiles
-from bot.i18n.catalogue import SOURCE_ROOT, catalogue_path, read_compiled
+from bot.i18n.loader import SOURCE_ROOT, catalogue_path, read_compiled
 
 
 def _import_json(args: argparse.Namespace) -> int:

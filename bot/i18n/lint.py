@@ -23,7 +23,7 @@ from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
 
-from bot.i18n.catalogue import HTML_CONTEXT
+from bot.i18n.loader import HTML_CONTEXT
 from bot.i18n.pofiles import entry_key, messages_of
 
 I18N_MODULE = "bot.i18n"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot.i18n.catalogue import Catalogue, Entry, load
 from bot.i18n.deferred import Deferred
 from bot.i18n.formatting import format_number
+from bot.i18n.loader import Catalogue, Entry, load
 from bot.i18n.markup import Markup, escape, html_param
 
 log = logging.getLogger("bot.i18n")

@@ -41,7 +41,7 @@ from bot.i18n import (
     tn,
 )
 from bot.i18n import __main__ as cli
-from bot.i18n.catalogue import SOURCE_ROOT, Catalogue, catalogue_path, read_compiled
+from bot.i18n.loader import SOURCE_ROOT, Catalogue, catalogue_path, read_compiled
 
 REPO = Path(__file__).resolve().parents[2]
 BOT = Path(bot.__file__).resolve().parent
