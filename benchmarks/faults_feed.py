@@ -131,6 +131,10 @@ class FeedServer:
             if s.path == path and s.status == 200 and (etag is None or s.etag == etag)
         )
 
+    def requests(self, path: str) -> int:
+        """Every answer for ``path`` so far (200s and 304s): one per poll."""
+        return sum(1 for s in self.log if s.path == path)
+
     def first_served_at(self, path: str, etag: str) -> float | None:
         return next(
             (s.at for s in self.log if s.path == path and s.status == 200 and s.etag == etag),
