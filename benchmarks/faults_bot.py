@@ -100,13 +100,13 @@ class BotUnderTest:
     def tail(self, chars: int = 1500) -> str:
         return self.log()[-chars:]
 
-    def records_mentioning(self, needle: str) -> int:
-        """Log records (a timestamped line and its traceback) that contain ``needle``: one
-        error counts once even when its traceback repeats the message."""
+    def records_mentioning(self, needle: str) -> list[str]:
+        """The first lines of the log records (a timestamped line and its traceback) that
+        contain ``needle``: one error counts once even when its traceback repeats it."""
         text = self.log()
         starts = [m.start() for m in _RECORD_START.finditer(text)] + [len(text)]
         pieces = [text[: starts[0]]] + [text[a:b] for a, b in itertools.pairwise(starts)]
-        return sum(1 for piece in pieces if needle in piece)
+        return [piece.split("\n", 1)[0][:300] for piece in pieces if needle in piece]
 
     # --- the outbox -------------------------------------------------------------------------
     async def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]] | None:

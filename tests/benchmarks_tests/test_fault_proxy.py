@@ -67,7 +67,9 @@ async def raw(sb: Sandbox, proxy: FaultProxy, method: str, **params: Any) -> tup
             return response.status, json.loads(await response.read())
 
 
-async def test_calls_pass_through_unchanged(sb: Sandbox, proxy: FaultProxy, bot: telegram.Bot):
+async def test_calls_pass_through_unchanged(
+    sb: Sandbox, proxy: FaultProxy, bot: telegram.Bot
+) -> None:
     sent = await bot.send_message(READER, "Tin mới: <b>Kon Tum</b>", parse_mode="HTML")
     assert [m.text for m in sb.messages(READER)] == ["Tin mới: Kon Tum"]
     assert sent.message_id == sb.messages(READER)[0].message_id
@@ -78,7 +80,7 @@ async def test_calls_pass_through_unchanged(sb: Sandbox, proxy: FaultProxy, bot:
 
 async def test_an_outage_answers_telegram_500s_and_forwards_nothing(
     sb: Sandbox, proxy: FaultProxy, bot: telegram.Bot
-):
+) -> None:
     await bot.get_me()
     calls_before = len(sb.calls)
     proxy.fail_all()
@@ -97,7 +99,7 @@ async def test_an_outage_answers_telegram_500s_and_forwards_nothing(
     assert proxy.stats.failed == {"sendMessage": 2, "getUpdates": 1}
 
 
-async def test_an_outage_cuts_a_waiting_long_poll(sb: Sandbox, proxy: FaultProxy):
+async def test_an_outage_cuts_a_waiting_long_poll(sb: Sandbox, proxy: FaultProxy) -> None:
     poll = asyncio.create_task(raw(sb, proxy, "getUpdates", timeout="30"))
     while sb.world.updates._waiter is None and not poll.done():
         await sb.world.changed(0.01)  # until the long poll waits in the sandbox
@@ -110,7 +112,7 @@ async def test_an_outage_cuts_a_waiting_long_poll(sb: Sandbox, proxy: FaultProxy
 
 async def test_a_slow_spell_stores_the_message_then_holds_the_answer(
     sb: Sandbox, proxy: FaultProxy, bot: telegram.Bot, gate: Gate
-):
+) -> None:
     proxy.hold(8.0)
     me = await bot.get_me()  # not a send: never held
     assert me.is_bot and gate.asked == []
