@@ -191,9 +191,7 @@ def make_sender_bot(token: str, api_url: str, send_timeout: float = 30.0) -> Bot
 def make_sender(
     settings: Settings, database: Database, bot: Bot, limiter: RateLimiter, alert: Alert
 ) -> Sender:
-    return Sender(
-        database, bot, limiter, config=SenderConfig.from_settings(settings), alert=alert
-    )
+    return Sender(database, bot, limiter, config=SenderConfig.from_settings(settings), alert=alert)
 
 
 def make_ingest(
