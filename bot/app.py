@@ -78,7 +78,7 @@ def build(settings: Settings) -> Wiring:
     reply_transports = make_reply_transports()
     application = make_application(settings, services, reply_transports)
     alert = admin_alert(application.bot, settings.admin_chat_id, timeout_s=settings.send_timeout)
-    sender_bot = make_sender_bot(settings.token, settings.telegram_api_url)
+    sender_bot = make_sender_bot(settings.token, settings.telegram_api_url, settings.send_timeout)
     sender = make_sender(settings, database, sender_bot, limiter, alert)
     ingest = make_ingest(settings, database, alert, sender.wake)
     closers: list[Closer] = [t.shutdown for t in reply_transports]
@@ -170,13 +170,15 @@ def make_leadership(settings: Settings) -> Leadership:
     return AlwaysLeader()
 
 
-def make_sender_bot(token: str, api_url: str) -> Bot:
+def make_sender_bot(token: str, api_url: str, send_timeout: float = 30.0) -> Bot:
     """The outbox's own Bot: its own connection pool, so a broadcast never queues replies.
 
-    It never calls getUpdates; giving it the same transport for that slot spares an unused
-    httpx client (closing a transport twice is harmless).
+    Its read timeout is ``send_timeout``: a shorter one than Telegram's real latency turns a
+    slow but successful send into a retry, a duplicate for the reader. It never calls
+    getUpdates; giving it the same transport for that slot spares an unused httpx client
+    (closing a transport twice is harmless).
     """
-    request = AiohttpRequest(connection_pool_size=64)
+    request = AiohttpRequest(connection_pool_size=64, read_timeout=send_timeout)
     return Bot(
         token,
         base_url=f"{api_url}/bot",
@@ -189,13 +191,7 @@ def make_sender_bot(token: str, api_url: str) -> Bot:
 def make_sender(
     settings: Settings, database: Database, bot: Bot, limiter: RateLimiter, alert: Alert
 ) -> Sender:
-    # ``alert`` is for the sender's stall alerts (the faults branch adds Sender(alert=...)).
-    return Sender(
-        database,
-        bot,
-        limiter,
-        config=SenderConfig(paid_broadcast=settings.paid_broadcast, timezone=settings.timezone),
-    )
+    return Sender(database, bot, limiter, config=SenderConfig.from_settings(settings), alert=alert)
 
 
 def make_ingest(
