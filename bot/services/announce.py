@@ -15,10 +15,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.feeds.burst import plan_pushes
+from bot.i18n import deferred_n
 from storage.db import Database
 from storage.repositories import articles, deliveries
-
-BURST_NOTICE_KEY = "news.burst_more"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,12 +73,9 @@ async def announce(
 
 
 def burst_payload(count: int, source: str, site_url: str | None) -> dict[str, Any]:
-    """The notice as the outbox stores it: a message key and parameters, rendered per reader
-    in their language (``count`` stays a number for the message layer to format)."""
-    payload: dict[str, Any] = {
-        "key": BURST_NOTICE_KEY,
-        "params": {"count": count, "source": source},
-    }
+    """The notice as the outbox stores it: a plural catalogue message, rendered per reader in
+    their language ("… và 4.995 tin khác", "… and 4,995 more stories"), and the site's link."""
+    payload = deferred_n("news.burst_more", count, source=source).to_json()
     if site_url:
         payload["url"] = site_url
     return payload

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import event, insert
 
 import bot.services.ingest_store as ingest_store
-from bot.i18n import t
+from bot.i18n import Deferred, render
 from bot.services.ingest import Ingest
 from bot.services.ingest_store import CHUNK_ITEMS
 from storage.db import Database
@@ -104,11 +104,15 @@ async def test_a_5000_item_burst_queues_at_most_six_messages_per_reader(
     assert len(notices) == len(readers)
     assert notices[0].payload is not None
     payload: dict[str, Any] = json.loads(notices[0].payload)
-    assert payload["key"] == "news.burst_more"
-    assert payload["params"] == {"count": 4995, "source": "Đài Phát thanh – Truyền hình Kon Tum"}
+    assert (payload["key"], payload["n"]) == ("news.burst_more", 4995)
+    assert payload["params"] == {"source": "Đài Phát thanh – Truyền hình Kon Tum"}
     assert payload["url"] == "https://kontumtv.vn/"
-    text = t(payload["key"], "vi", **payload["params"])
-    assert "… và 4995 tin khác" in text  # "4.995" once the message layer formats numbers
+    message = Deferred.from_json(payload)
+    assert render(message, "vi") == (
+        "📰 … và 4.995 tin khác vừa đăng trên Đài Phát thanh – Truyền hình Kon Tum. "
+        "Xem tất cả trên trang của Đài."
+    )
+    assert "… and 4,995 more stories just published on" in render(message, "en")
 
     # The rest are stored like any article: not hidden as back catalogue, searchable.
     assert not any(a.backlog for a in stored[10:])
@@ -169,7 +173,7 @@ async def test_a_poll_that_dies_between_chunks_loses_nothing_and_doubles_nothing
     rows = await all_deliveries(database)
     assert all(count == 6 for count in per_reader(rows).values())
     payload = json.loads(burst_notices(rows)[0].payload or "{}")
-    assert payload["params"]["count"] == 4995  # the first attempt's articles are counted too
+    assert payload["n"] == 4995  # the first attempt's articles are counted too
 
     clock.advance(300)
     await poller.poll(feed_id)
