@@ -187,6 +187,10 @@ class Sandbox:
             raise SandboxError(f"no chat {chat_id_of(chat)}")
         return found
 
+    def push_raw_update(self, fields: dict[str, Any]) -> int:
+        """A raw update in the bot's queue, e.g. one python-telegram-bot cannot parse."""
+        return self.world.updates.push_raw(fields)
+
     # --- what the bot sent ------------------------------------------------------------------
     def messages(self, chat: ChatRef, *, include_deleted: bool = False) -> list[SentMessage]:
         found = self.world.chats.get(chat_id_of(chat))
