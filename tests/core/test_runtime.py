@@ -220,3 +220,31 @@ async def test_an_admin_alert_never_raises_into_the_loop_that_reported_it(
     messages = [r.getMessage() for r in caplog.records]
     assert "not delivered" in messages[0] and "Nguồn tin lỗi" in messages[0]
     assert "no NEWSBOT_ADMIN_CHAT_ID" in messages[1]
+
+
+class FlakyBot:
+    """getUpdates fails with a network error ``failures`` times, then returns one update."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.calls: list[dict[str, Any]] = []
+
+    async def do_api_request(self, endpoint: str, api_kwargs: dict[str, Any], **_: Any) -> Any:
+        self.calls.append(api_kwargs)
+        if len(self.calls) <= self.failures:
+            raise NetworkError("Bad Gateway")
+        return [GOOD]
+
+
+async def test_long_polling_backs_off_while_telegram_is_away(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    sleep = FakeSleep()
+    source = LongPolling(FlakyBot(failures=3), asyncio.Queue(), sleep=sleep)  # type: ignore[arg-type]
+    with caplog.at_level(logging.INFO, logger="bot.updates"):
+        raw = await source._retrying(source._get)
+    assert raw == [GOOD] and sleep.slept == [1, 2, 4]
+    lines = [r.getMessage() for r in caplog.records]
+    expected = [f"Telegram unreachable (Bad Gateway); retrying in {d} s" for d in (1, 2, 4)]
+    assert lines[:3] == expected
+    assert "reachable again after 3 failed attempts" in lines[3]

@@ -117,3 +117,18 @@ async def test_a_database_that_does_not_exist_stops_at_once(
     assert "NEWSBOT_DATABASE_URL cannot be used" in log and "does not exist" in log
     assert "retrying" not in log
     assert_clean(log)
+
+
+async def test_sigterm_while_waiting_for_telegram_stops_cleanly(tmp_path: Path) -> None:
+    env = env_for(
+        f"http://127.0.0.1:{free_port()}",
+        f"http://127.0.0.1:{free_port()}",
+        f"sqlite+aiosqlite:///{tmp_path / 'newsbot.db'}",
+    )
+    bot = await start_bot(env, tmp_path / "bot.log", tmp_path)
+    try:
+        await wait_for_log(bot, TELEGRAM_DOWN, count=1)
+    finally:
+        code = await bot.stop(limit_s=5)
+    assert code == 0
+    assert_clean(bot.output())
