@@ -66,6 +66,10 @@ class Wiring:
     source: UpdateSource
     leadership: Leadership
     work: list[Work]
+    alert: Alert  # alert_admins(text): the one sink for admin alerts
+    # The leader-only loops themselves, for what will report on them (health, metrics).
+    ingest: Poller
+    sender: Sender
     # Transports and clients, closed last (even when start-up never got far enough to use them).
     closers: list[Closer] = field(default_factory=list)
 
@@ -96,6 +100,9 @@ def build(settings: Settings) -> Wiring:
             ingest_work(ingest, settings, database),
             sender_work(sender, sender_bot, database),
         ],
+        alert=alert,
+        ingest=ingest,
+        sender=sender,
         closers=closers,
     )
 
