@@ -23,11 +23,11 @@ from bot.delivery.pacing import PacedReplies
 from bot.delivery.sender import Sender, SenderConfig
 from bot.delivery.transport import AiohttpRequest
 from bot.feeds.fetch import FeedFetcher
-from bot.feeds.poller import Poller
 from bot.handlers import register_all
 from bot.handlers.menu import set_command_menu
 from bot.leadership import AlwaysLeader, Leadership
 from bot.services import SERVICES_KEY, Services, build_services
+from bot.services.ingest import Ingest
 from bot.updates import LongPolling, UpdateSource
 from config import Settings
 from storage.db import Database
@@ -207,13 +207,17 @@ def make_sender(
 
 def make_ingest(
     settings: Settings, database: Database, alert: Alert, on_enqueued: Callable[[], None]
-) -> Poller:
-    return Poller(
+) -> Ingest:
+    return Ingest(
         database,
         FeedFetcher(),
         interval_s=settings.poll_interval,
         summary_limit=settings.summary_limit,
         zone=settings.zone,
+        locale=settings.locale,
+        alert_after_s=settings.feed_alert_after,
+        pushes_per_poll=settings.pushes_per_poll,
+        freshness_hours=settings.freshness_hours,
         alert=alert,
         on_enqueued=on_enqueued,
     )
@@ -224,7 +228,7 @@ def command_menu_work(bot: Bot) -> Work:
     return Work("command menu", lambda: set_command_menu(bot))
 
 
-def ingest_work(ingest: Poller, settings: Settings, database: Database) -> Work:
+def ingest_work(ingest: Ingest, settings: Settings, database: Database) -> Work:
     async def run() -> None:
         async with database.session() as session:
             await feeds.ensure_feeds(session, settings.feeds)

@@ -1,9 +1,15 @@
-"""Shared fixtures: a migrated database on SQLite and on PostgreSQL for every storage test."""
+"""Shared fixtures: a migrated database on SQLite and on PostgreSQL for every storage test.
+
+SQLite: Alembic runs once per session into a template file that each test copies (a copy is
+a few milliseconds; a migration per test cost far more). PostgreSQL: one database per
+session, truncated before each test.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -76,13 +82,29 @@ async def truncate_all(database: Database) -> None:
         await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated, empty SQLite file, made once per session for tests to copy."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "newsbot.db"
+    asyncio.run(_migrate(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+def copy_sqlite(template: Path, target: Path) -> None:
+    """Copy a closed SQLite database, with its WAL sidecars should any remain."""
+    for suffix in ("", "-wal", "-shm"):
+        source = template.with_name(template.name + suffix)
+        if source.exists():
+            shutil.copyfile(source, target.with_name(target.name + suffix))
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A migrated, empty database URL on each engine."""
     if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'newsbot.db'}"
-        asyncio.run(_migrate(url))
-        return url
+        path = tmp_path / "newsbot.db"
+        copy_sqlite(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite+aiosqlite:///{path}"
     url = str(request.getfixturevalue("postgres_url"))
     asyncio.run(_truncate(url))
     return url

@@ -13,9 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.delivery.stall import Backlog
 from storage.db import Database
+from storage.models import Delivery
 from storage.repositories import chats, deliveries
 from storage.repositories.deliveries import Claimed
 
@@ -72,6 +75,23 @@ async def recover_leases(database: Database, me: str) -> int:
     if released:
         log.info("took back %d deliveries leased by %s", released, ", ".join(dead))
     return released
+
+
+async def backlog(database: Database) -> Backlog:
+    """Messages waiting to go out, and when the oldest was enqueued (for the stall alert).
+
+    Asked only when sending may be stalled (at most once a minute then), so one aggregate
+    over the waiting rows is cheap enough; edits of sent messages are not counted.
+    """
+    async with database.session() as session:
+        waiting, oldest = (
+            await session.execute(
+                select(func.count(), func.min(Delivery.created_at)).where(
+                    Delivery.status.in_(("pending", "sending"))
+                )
+            )
+        ).one()
+    return Backlog(int(waiting), oldest)
 
 
 async def record(session: AsyncSession, outcomes: Sequence[Outcome], *, now: datetime) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import time
 import warnings
 from collections import deque
@@ -28,8 +29,9 @@ from telegram.warnings import PTBUserWarning
 from bot.delivery import ledger
 from bot.delivery.ledger import Outcome
 from bot.delivery.limiter import RateLimiter
-from bot.delivery.outcome import MAX_ATTEMPTS, Verdict, backoff, judge
+from bot.delivery.outcome import Fate, Verdict, internal_error, judge
 from bot.delivery.render import ArticleView, RenderedMessage, render
+from bot.delivery.stall import StallAlarm, StallWatch
 from storage.db import Database
 from storage.models import Article, utcnow
 from storage.repositories import deliveries
@@ -58,6 +60,9 @@ class SenderConfig:
     defer_after_s: float = 3.0  # a chat not ready for this long goes back to the queue
     paid_broadcast: bool = False  # allow_paid_broadcast: Telegram's 1000/s mode
     timezone: str = "Asia/Ho_Chi_Minh"
+    # No successful send for this long while messages wait tells the admins (once).
+    stall_alert_after: timedelta = timedelta(seconds=300)
+    alert_locale: str = "vi"  # language of the admins' alerts
 
 
 class Sender:
@@ -73,6 +78,8 @@ class Sender:
         owner: str | None = None,
         clock: Callable[[], datetime] = utcnow,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        alert: Callable[[str], Awaitable[None]] | None = None,
+        rng: Callable[[], float] = random.random,
     ) -> None:
         self.database = database
         self.bot = bot
@@ -93,6 +100,15 @@ class Sender:
         self._gone: dict[int, str] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self.stats: dict[str, int] = {}
+        self.rng = rng  # backoff jitter
+        # Rows whose last try was uncertain (maybe delivered): a later send may be a duplicate.
+        self._uncertain: set[int] = set()
+        self.stall = StallAlarm(
+            StallWatch(self.config.stall_alert_after, started=clock()),
+            backlog=lambda: ledger.backlog(database),
+            alert=alert,
+            locale=self.config.alert_locale,
+        )
 
     def wake(self) -> None:
         """New rows were enqueued: look now instead of at the next idle poll."""
@@ -122,6 +138,7 @@ class Sender:
                 limit=self.config.batch,
             )
         if not rows:
+            await self.stall.tick(self.clock())
             return 0
         views = await self._load_views({r.article_id for r in rows if r.article_id is not None})
         try:
@@ -130,6 +147,7 @@ class Sender:
             if self._tasks:
                 await asyncio.gather(*self._tasks, return_exceptions=True)
             await self._flush()
+        await self.stall.tick(self.clock())
         return len(rows)
 
     async def drain(self, *, limit_s: float = 60.0) -> None:
@@ -219,11 +237,10 @@ class Sender:
                 result = await self._send(row, view, message)
         except Exception as error:  # never let one row kill the batch
             log.exception("delivery %s crashed", row.id)
-            reason = f"internal error: {error!r}"
-            if row.attempts + 1 >= MAX_ATTEMPTS:  # a bug that repeats must not loop forever
-                result = Outcome(row, "failed", error=f"gave up after {row.attempts + 1}: {reason}")
-            else:
-                result = Outcome(row, "retry", error=reason, delay_s=backoff(row.attempts + 1))
+            verdict = internal_error(
+                f"internal error: {error!r}", attempts=row.attempts + 1, rng=self.rng
+            )
+            result = self._after_error(row, verdict)
         finally:
             self._slots.release()
             self._busy.discard(row.chat_id)
@@ -238,7 +255,14 @@ class Sender:
                 sent = await self._call_send(row, message, as_photo=as_photo, plain=plain)
                 return Outcome(row, "sent", sent, as_photo, view.revision)
             except TelegramError as error:
-                verdict = judge(error, attempts=row.attempts + 1, as_photo=as_photo, editing=False)
+                verdict = judge(
+                    error,
+                    attempts=row.attempts + 1,
+                    as_photo=as_photo,
+                    editing=False,
+                    now=self.clock(),
+                    rng=self.rng,
+                )
                 if verdict.action == "no_photo":
                     log.info("photo for article %s refused (%s); sending text", view.id, error)
                     as_photo = False
@@ -272,12 +296,24 @@ class Sender:
                     link_preview_options=_preview(message),
                 )
         except TelegramError as error:
-            verdict = judge(error, attempts=row.attempts + 1, as_photo=False, editing=True)
+            verdict = judge(
+                error,
+                attempts=row.attempts + 1,
+                as_photo=False,
+                editing=True,
+                now=self.clock(),
+                rng=self.rng,
+            )
             if verdict.action != "done":
                 return self._after_error(row, verdict, revision=row.edit_revision)
         return Outcome(row, "edited", row.message_id, row.sent_as_photo, row.edit_revision)
 
     def _after_error(self, row: Claimed, verdict: Verdict, revision: int = 0) -> Outcome:
+        if verdict.fate is not None:
+            self.stats[verdict.fate] = self.stats.get(verdict.fate, 0) + 1
+            if verdict.fate is Fate.UNCERTAIN:
+                log.warning("delivery %s to %s: %s", row.id, row.chat_id, verdict.reason)
+                self._uncertain.add(row.id)
         if verdict.action == "wait_chat":
             self.limiter.block_chat(row.chat_id, verdict.delay_s)
             # Recorded (the station sees why the row waits) but not held against the message.
@@ -336,6 +372,16 @@ class Sender:
     def _record(self, result: Outcome) -> None:
         self._results.append(result)
         self.stats[result.kind] = self.stats.get(result.kind, 0) + 1
+        if result.kind in ("sent", "edited"):
+            self.stall.sent(self.clock())
+        elif result.kind == "retry":
+            self.stall.failed(result.error)
+        if result.kind != "retry" and result.row.id in self._uncertain:
+            self._uncertain.discard(result.row.id)
+            if result.kind == "sent":  # the earlier, uncertain try may have arrived too
+                self.stats["resent_after_uncertain"] = (
+                    self.stats.get("resent_after_uncertain", 0) + 1
+                )
 
     async def _flush(self) -> None:
         if not self._results:

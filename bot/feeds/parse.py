@@ -23,11 +23,11 @@ import feedparser
 from bot.feeds.draft import ArticleDraft
 from bot.feeds.encoding import fix_mojibake, repair_declared_encoding
 from bot.feeds.errors import NotAFeed
+from bot.i18n import DEFAULT_LOCALE, t
 from bot.news.summary import summarize_html
 from bot.news.text import normalize_text
 from bot.news.topics import slugify, topic_name
 
-NO_TITLE = "(không có tiêu đề)"
 _TITLE_WORDS = 12
 # A date this far past the fetch time is a typo or a bad clock on the site; believing it
 # would pin the article at the top of every list for years.
@@ -167,20 +167,25 @@ def _topics(entry: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _title(entry: Mapping[str, Any], summary: str) -> str:
+def _title(entry: Mapping[str, Any], summary: str, untitled: str) -> str:
     raw = entry.get("title") or ""
     title = normalize_text(_TAG.sub("", fix_mojibake(raw))) if raw else ""
     if title:
         return title
     words = summary.split()
     if not words:
-        return NO_TITLE
+        return untitled
     head = " ".join(words[:_TITLE_WORDS])
     return head + "…" if len(words) > _TITLE_WORDS else head
 
 
 def _draft(
-    entry: Mapping[str, Any], *, base: str | None, fetched_at: datetime, summary_limit: int
+    entry: Mapping[str, Any],
+    *,
+    base: str | None,
+    fetched_at: datetime,
+    summary_limit: int,
+    untitled: str,
 ) -> ArticleDraft | None:
     raw_id = (entry.get("id") or "").strip()
     url = canonical_url(entry.get("link") or "", base) or canonical_url(raw_id)
@@ -190,7 +195,7 @@ def _draft(
     full_html = next((c.get("value") or "" for c in contents if c.get("value")), "")
     body_html = fix_mojibake(full_html or entry.get("summary") or "")
     summary, text = summarize_html(body_html, summary_limit) if body_html else ("", "")
-    title = _title(entry, summary)
+    title = _title(entry, summary, untitled)
     published_at = _published(entry, fetched_at)
     image, video = _media(entry, url)
     if image is None and body_html:
@@ -224,11 +229,14 @@ def parse_feed(
     content_type: str | None = None,
     summary_limit: int = 400,
     base_url: str | None = None,
+    locale: str = DEFAULT_LOCALE,
 ) -> ParsedFeed:
     """Parse RSS/Atom bytes into drafts, oldest first.
 
     `base_url` (the URL the feed was fetched from) resolves relative links; without it the
-    feed's own <link> is used. Raises NotAFeed when the bytes hold no feed at all.
+    feed's own <link> is used. An entry with neither title nor text is stored under a
+    placeholder title in ``locale`` (the station's). Raises NotAFeed when the bytes hold no
+    feed at all.
     """
     fetched_at = _aware(fetched_at)
     if not body or not body.strip():
@@ -252,8 +260,15 @@ def parse_feed(
     base = base_url or channel_link
     drafts: dict[str, tuple[int, ArticleDraft]] = {}
     skipped = 0
+    untitled = t("article.untitled", locale)
     for position, entry in enumerate(entries):
-        draft = _draft(entry, base=base, fetched_at=fetched_at, summary_limit=summary_limit)
+        draft = _draft(
+            entry,
+            base=base,
+            fetched_at=fetched_at,
+            summary_limit=summary_limit,
+            untitled=untitled,
+        )
         if draft is None:
             skipped += 1
         elif draft.guid not in drafts:  # a repeated guid is the same article: first wins

@@ -84,19 +84,20 @@ def preview_json(drafts: Sequence[ArticleDraft]) -> str:
 
 
 def preview_text(drafts: Sequence[ArticleDraft]) -> str:
-    """Plain text for a person reading a terminal, newest first."""
+    """Plain text for a person reading a terminal, newest first. The labels are English like
+    the rest of the CLI; the items themselves are shown as subscribers would read them."""
     if not drafts:
-        return "(không có bài nào)\n"
+        return "(no items)\n"
     blocks: list[str] = []
     for number, d in enumerate(_newest_first(drafts), start=1):
         when = d.published_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
         lines = [f"{number}. {d.title}", f"   {when}"]
         if d.topics:
-            lines.append(f"   Chuyên mục: {', '.join(d.topics)}")
+            lines.append(f"   Topics: {', '.join(d.topics)}")
         if d.summary:
             lines.append(f"   {d.summary}")
         if d.image_url:
-            lines.append(f"   Ảnh: {d.image_url}")
+            lines.append(f"   Image: {d.image_url}")
         if d.video_url:
             lines.append(f"   Video: {d.video_url}")
         lines.append(f"   {d.url}")

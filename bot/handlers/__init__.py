@@ -7,9 +7,12 @@ from telegram.ext import Application
 
 def register_all(application: Application) -> None:  # type: ignore[type-arg]
     """Every handler of the bot, fallbacks last, and the error handler."""
-    from bot.handlers import errors, membership, subscriber
+    from bot.handlers import buttons, errors, fallbacks, membership, subscriber
 
     subscriber.register(application)
     membership.register(application)
-    subscriber.register_fallbacks(application)
+    buttons.register(application)
+    # Fallbacks after every feature's own handlers (same group: the first match wins).
+    fallbacks.register(application)
+    buttons.register_fallbacks(application)
     application.add_error_handler(errors.on_error)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from telegram import Bot, BotCommand
 
-from bot.handlers import subscriber
 from bot.i18n import LOCALES, t
 
 
 def bot_commands(locale: str) -> list[BotCommand]:
-    """The command menu in one language."""
-    return [BotCommand(name, t(f"command.{name}", locale)) for name in subscriber.COMMANDS]
+    """The command menu in one language (literal keys, so every message can be found)."""
+    return [
+        BotCommand("start", t("command.start", locale)),
+        BotCommand("stop", t("command.stop", locale)),
+        BotCommand("help", t("command.help", locale)),
+    ]
 
 
 async def set_command_menu(bot: Bot) -> None:

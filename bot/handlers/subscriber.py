@@ -2,94 +2,63 @@
 
 from __future__ import annotations
 
-import html
-import logging
-
-from telegram import Chat, Update, User
+from telegram import Chat, Update
 from telegram.constants import ParseMode
-from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import Application
 
-from bot.i18n import pick_locale, t
-from bot.services import services_of
-from storage.repositories import subscribers
-
-log = logging.getLogger(__name__)
-
-
-def locale_of(user: User | None, default: str = "vi") -> str:
-    """The language we answer a person in: English only when Telegram says so."""
-    return pick_locale(user.language_code if user else None, default)
+from bot.context import BotContext
+from bot.handlers.common import command, display_name
+from bot.i18n import t
+from bot.services.subscriptions import Joined, Left, Reader
 
 
-def display_name(user: User | None) -> str:
-    return html.escape(user.first_name if user and user.first_name else "bạn", quote=False)
-
-
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def start(update: Update, context: BotContext) -> None:
     """Subscribe the chat to all news and welcome the reader."""
     chat, user, message = update.effective_chat, update.effective_user, update.effective_message
     if chat is None or message is None:
         return
-    services = services_of(context.bot_data)
-    locale = locale_of(user, services.settings.locale)
-    async with services.database.session() as session:
-        _, newly = await subscribers.subscribe(
-            session,
-            chat.id,
-            chat_type=chat.type,
-            language=locale,
-            username=chat.username,
-            first_name=user.first_name if user else None,
-        )
+    reader = Reader(
+        chat.id,
+        chat_type=chat.type,
+        language=context.locale,
+        username=chat.username,
+        first_name=user.first_name if user else None,
+    )
+    joined = await context.services.subscriptions.subscribe(reader)
+    name = display_name(user, context.locale)
     if chat.type != Chat.PRIVATE:
-        key = "start.welcome_group"
+        text = t("start.welcome_group", context.locale)
     else:
-        key = "start.welcome" if newly else "start.welcome_back"
-    await message.reply_text(t(key, locale, name=display_name(user)), parse_mode=ParseMode.HTML)
+        match joined:
+            case Joined.NEW | Joined.RESUMED:
+                text = t("start.welcome", context.locale, name=name)
+            case Joined.ALREADY:
+                text = t("start.welcome_back", context.locale, name=name)
+    await message.reply_text(text, parse_mode=ParseMode.HTML)
 
 
-async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Unsubscribe the chat."""
+async def stop(update: Update, context: BotContext) -> None:
+    """Unsubscribe the chat and cancel what is still queued for it."""
     chat, message = update.effective_chat, update.effective_message
     if chat is None or message is None:
         return
-    services = services_of(context.bot_data)
-    locale = locale_of(update.effective_user, services.settings.locale)
-    async with services.database.session() as session:
-        subscriber = await subscribers.get(session, chat.id)
-        was_active = subscriber is not None and subscriber.active
-        if was_active:
-            await subscribers.deactivate(session, chat.id, "unsubscribed")
-    await message.reply_text(t("stop.done" if was_active else "stop.not_subscribed", locale))
+    match await context.services.subscriptions.unsubscribe(chat.id):
+        case Left.UNSUBSCRIBED:
+            text = t("stop.done", context.locale)
+        case Left.NOT_SUBSCRIBED:
+            text = t("stop.not_subscribed", context.locale)
+    await message.reply_text(text)
 
 
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def help_command(update: Update, context: BotContext) -> None:
     """Explain what the bot does and list its commands."""
-    message = update.effective_message
-    if message is None:
-        return
-    locale = locale_of(update.effective_user, services_of(context.bot_data).settings.locale)
-    await message.reply_text(t("help.text", locale), parse_mode=ParseMode.HTML)
-
-
-async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Point a reader who typed an unknown command at /help."""
-    message = update.effective_message
-    if message is None or (update.effective_chat and update.effective_chat.type != Chat.PRIVATE):
-        return  # in groups, other bots' commands are none of our business
-    locale = locale_of(update.effective_user, services_of(context.bot_data).settings.locale)
-    await message.reply_text(t("unknown.command", locale))
-
-
-COMMANDS = ("start", "stop", "help")
+    if update.effective_message is not None:
+        await update.effective_message.reply_text(
+            t("help.text", context.locale), parse_mode=ParseMode.HTML
+        )
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    application.add_handler(CommandHandler("start", start))
-    application.add_handler(CommandHandler("stop", stop))
-    application.add_handler(CommandHandler("help", help_command))
-
-
-def register_fallbacks(application: Application) -> None:  # type: ignore[type-arg]
-    """Handlers that must run after every feature's own commands."""
-    application.add_handler(MessageHandler(filters.COMMAND, unknown_command))
+    application.add_handler(command("start", start))
+    application.add_handler(command("stop", stop))
+    application.add_handler(command("help", help_command))

@@ -1,4 +1,4 @@
-"""What handlers need besides the update: settings and storage, stored in ``bot_data``."""
+"""What handlers need besides the update: settings, storage and the use cases, in ``bot_data``."""
 
 from __future__ import annotations
 
@@ -6,6 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.delivery.limiter import RateLimiter
+from bot.services.comments import Comments
+from bot.services.membership import Membership
+from bot.services.roles import Roles
+from bot.services.subscriptions import Subscriptions
 from config import Settings
 from storage.db import Database
 
@@ -17,6 +21,10 @@ class Services:
     settings: Settings
     database: Database
     limiter: RateLimiter
+    roles: Roles
+    subscriptions: Subscriptions
+    membership: Membership
+    comments: Comments
 
 
 def services_of(bot_data: dict[Any, Any]) -> Services:
@@ -27,4 +35,13 @@ def services_of(bot_data: dict[Any, Any]) -> Services:
 
 def build_services(settings: Settings, database: Database, limiter: RateLimiter) -> Services:
     """Every use case the handlers and background work need, built once by the composition root."""
-    return Services(settings=settings, database=database, limiter=limiter)
+    roles = Roles(database, settings.owner_ids)
+    return Services(
+        settings=settings,
+        database=database,
+        limiter=limiter,
+        roles=roles,
+        subscriptions=Subscriptions(database),
+        membership=Membership(database, roles),
+        comments=Comments(database),
+    )

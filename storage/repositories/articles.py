@@ -1,6 +1,8 @@
 """Storing feed entries as articles: one per (feed, guid), one per canonical URL.
 
-Everything is looked up in bulk (one query per kind for the whole feed), because a category
+Storage takes its own input type, `NewArticle`: the caller (the ingest service) has already
+folded the search text and slugged the topics, so this module knows nothing of Vietnamese text.
+Everything is looked up in bulk (one query per kind for the whole batch), because a category
 feed repeats the main feed's items and a 1,000-item feed must not cost 3,000 round trips.
 """
 
@@ -9,14 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.feeds.draft import ArticleDraft
-from bot.news.folding import fold
-from bot.news.topics import slugify
 from storage.models import Article, ArticleTopic, FeedEntry, Topic
 
 # Core tables: bulk inserts through them skip the ORM's per-row bookkeeping.
@@ -25,27 +24,85 @@ ARTICLE_TOPICS: Table = ArticleTopic.__table__  # type: ignore[assignment]
 FEED_ENTRIES: Table = FeedEntry.__table__  # type: ignore[assignment]
 
 
+class TopicRef(NamedTuple):
+    """A topic as a feed names it: display name and its slug (the identity)."""
+
+    name: str
+    slug: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewArticle:
+    """One feed entry ready for storage.
+
+    ``search_text`` is the folded ``title + summary + text`` the article will hold once this
+    entry is stored: for an entry without text, the stored summary and text it keeps (see
+    `Known.stored`). It may be None only when the entry's ``content_hash`` equals the stored
+    one (nothing to rewrite); folding every unchanged entry of every poll costs ~0.1 ms each.
+    """
+
+    guid: str
+    url: str
+    title: str
+    author: str | None
+    published_at: datetime
+    topics: tuple[TopicRef, ...]
+    image_url: str | None
+    video_url: str | None
+    summary: str
+    text: str
+    content_hash: str
+    search_text: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredText:
+    """What is stored for an entry already seen: enough to decide what to fold."""
+
+    content_hash: str
+    summary: str
+    text: str
+
+
+@dataclass
+class Known:
+    """The articles storage already holds for one batch, found by this feed's guid or by URL."""
+
+    entries: dict[str, int]  # guid -> article id, this feed's entries
+    by_url: dict[str, Article]
+    by_id: dict[int, Article]
+
+    def find(self, guid: str, url: str) -> Article | None:
+        article_id = self.entries.get(guid)
+        return self.by_id.get(article_id) if article_id is not None else self.by_url.get(url)
+
+    def stored(self, guid: str, url: str) -> StoredText | None:
+        article = self.find(guid, url)
+        if article is None:
+            return None
+        return StoredText(article.content_hash, article.summary, article.text)
+
+
 @dataclass
 class StoreResult:
-    """What one batch of drafts did to storage."""
+    """What one batch of entries did to storage."""
 
-    new_ids: list[int] = field(default_factory=list)  # oldest first
+    new: list[tuple[int, datetime]] = field(default_factory=list)  # (id, published), oldest first
     revised: list[Article] = field(default_factory=list)
     merged: int = 0  # seen before under another feed or guid; topics merged
     unchanged: int = 0
 
+    @property
+    def new_ids(self) -> list[int]:
+        return [article_id for article_id, _ in self.new]
 
-def search_text(title: str, summary: str, text: str) -> str:
-    return fold(f"{title}\n{summary}\n{text}")
 
-
-async def topics_for(session: AsyncSession, names: Sequence[str]) -> dict[str, Topic]:
-    """Get or create topics by display name; the slug is the identity."""
-    # Each display name is slugged once: a 1,000-item feed repeats the same few names.
-    slugs = {name: slug for name in dict.fromkeys(names) if (slug := slugify(name))}
+async def topics_for(session: AsyncSession, refs: Sequence[TopicRef]) -> dict[str, Topic]:
+    """Get or create topics; the slug is the identity, the first name seen is kept. By slug."""
     by_slug: dict[str, str] = {}
-    for name, slug in slugs.items():
-        by_slug.setdefault(slug, name)
+    for ref in refs:
+        if ref.slug:
+            by_slug.setdefault(ref.slug, ref.name)
     if not by_slug:
         return {}
     found = {
@@ -60,7 +117,7 @@ async def topics_for(session: AsyncSession, names: Sequence[str]) -> dict[str, T
             session.add(topic)
             found[slug] = topic
     await session.flush()
-    return {name: found[slug] for name, slug in slugs.items()}
+    return found
 
 
 async def stored_hashes(
@@ -77,24 +134,16 @@ async def stored_hashes(
     return {guid: content_hash for guid, content_hash in rows.all()}
 
 
-async def store_drafts(
-    session: AsyncSession,
-    feed_id: int,
-    drafts: Sequence[ArticleDraft],
-    *,
-    now: datetime,
-    backlog: bool,
-) -> StoreResult:
-    """Insert new articles, record revisions, merge repeats; drafts come oldest first."""
-    result = StoreResult()
-    if not drafts:
-        return result
+async def lookup(session: AsyncSession, feed_id: int, keys: Sequence[tuple[str, str]]) -> Known:
+    """What is already stored for these (guid, url) pairs: three queries for the whole batch."""
+    if not keys:
+        return Known({}, {}, {})
     entries = {
         entry.guid: entry.article_id
         for entry in (
             await session.scalars(
                 select(FeedEntry).where(
-                    FeedEntry.feed_id == feed_id, FeedEntry.guid.in_([d.guid for d in drafts])
+                    FeedEntry.feed_id == feed_id, FeedEntry.guid.in_([g for g, _ in keys])
                 )
             )
         ).all()
@@ -102,7 +151,7 @@ async def store_drafts(
     by_url = {
         article.url: article
         for article in (
-            await session.scalars(select(Article).where(Article.url.in_([d.url for d in drafts])))
+            await session.scalars(select(Article).where(Article.url.in_([u for _, u in keys])))
         ).all()
     }
     by_id = {article.id: article for article in by_url.values()}
@@ -112,38 +161,60 @@ async def store_drafts(
             await session.scalars(select(Article).where(Article.id.in_(missing_ids)))
         ).all():
             by_id[article.id] = article
-    topics = await topics_for(session, [name for d in drafts for name in d.topics])
+    return Known(entries, by_url, by_id)
+
+
+async def store(
+    session: AsyncSession,
+    feed_id: int,
+    items: Sequence[NewArticle],
+    *,
+    now: datetime,
+    backlog: bool,
+    known: Known | None = None,
+) -> StoreResult:
+    """Insert new articles, record revisions, merge repeats; items come oldest first.
+
+    ``known`` is `lookup`'s answer for these items in this same session (the caller read it
+    to decide what to fold); without it, it is looked up here.
+    """
+    result = StoreResult()
+    if not items:
+        return result
+    if known is None:
+        known = await lookup(session, feed_id, [(i.guid, i.url) for i in items])
+    topics = await topics_for(session, [ref for item in items for ref in item.topics])
 
     fresh: dict[str, dict[str, Any]] = {}  # url -> row of a new article
     fresh_topics: dict[str, list[int]] = {}
     new_entries: dict[str, str] = {}  # guid -> url, for feed entries of this feed
-    for draft in drafts:
-        article_id = entries.get(draft.guid)
-        known = by_id.get(article_id) if article_id is not None else by_url.get(draft.url)
-        topic_ids = [topics[n].id for n in draft.topics if n in topics]
-        if known is None and draft.url not in fresh:
-            fresh[draft.url] = _new_row(feed_id, draft, now=now, backlog=backlog)
-            fresh_topics[draft.url] = list(dict.fromkeys(topic_ids))
-        elif known is None:  # a second guid for a story new in this very batch
-            merged_ids = fresh_topics[draft.url]
-            merged_ids.extend(t for t in topic_ids if t not in merged_ids)
+    for item in items:
+        article_id = known.entries.get(item.guid)
+        found = known.find(item.guid, item.url)
+        item_topics = [topics[ref.slug] for ref in item.topics if ref.slug in topics]
+        if found is None and item.url not in fresh:
+            fresh[item.url] = _new_row(feed_id, item, now=now, backlog=backlog)
+            fresh_topics[item.url] = list(dict.fromkeys(t.id for t in item_topics))
+        elif found is None:  # a second guid for a story new in this very batch
+            merged_ids = fresh_topics[item.url]
+            merged_ids.extend(t.id for t in item_topics if t.id not in merged_ids)
             result.merged += 1
         else:
-            if _really_changed(known, draft):
-                if known not in result.revised:
-                    result.revised.append(known)
-                _revise(known, draft, now)
+            if _really_changed(found, item):
+                if found not in result.revised:
+                    result.revised.append(found)
+                _revise(found, item, now)
             elif article_id is None:
                 result.merged += 1
             else:
                 result.unchanged += 1
-            _merge_topics(known, [topics[n] for n in draft.topics if n in topics])
-        if draft.guid not in entries and draft.guid not in new_entries:
-            new_entries[draft.guid] = known.url if known is not None else draft.url
+            _merge_topics(found, item_topics)
+        if item.guid not in known.entries and item.guid not in new_entries:
+            new_entries[item.guid] = found.url if found is not None else item.url
     await session.flush()
     # New articles go in with bulk statements: the ORM unit of work costs several times
     # feedparser's own parse time on a 1,000-item feed.
-    ids_by_url: dict[str, int] = {a.url: a.id for a in by_url.values()}
+    ids_by_url: dict[str, int] = {a.url: a.id for a in known.by_url.values()}
     if fresh:
         inserted = await session.execute(
             insert(ARTICLES).returning(ARTICLES.c.id, ARTICLES.c.url),
@@ -151,7 +222,7 @@ async def store_drafts(
         )
         # RETURNING order is not guaranteed in bulk, so rows are matched by their URL.
         ids_by_url.update({url: article_id for article_id, url in inserted.all()})
-        result.new_ids.extend(ids_by_url[url] for url in fresh)
+        result.new.extend((ids_by_url[url], row["published_at"]) for url, row in fresh.items())
         links = [
             {"article_id": ids_by_url[url], "topic_id": topic_id}
             for url, topic_ids in fresh_topics.items()
@@ -170,42 +241,65 @@ async def store_drafts(
     return result
 
 
-def _new_row(feed_id: int, draft: ArticleDraft, *, now: datetime, backlog: bool) -> dict[str, Any]:
+async def unannounced(
+    session: AsyncSession, feed_id: int, *, after: datetime
+) -> list[tuple[int, datetime]]:
+    """(id, published_at) of this feed's pushable articles stored after ``after``.
+
+    Called with the feed's last successful poll: a poll stores in several transactions and
+    only its last one enqueues pushes and advances the feed, so these are the articles a
+    poll that died half-way stored but never announced (plus the current poll's own).
+    """
+    rows = await session.execute(
+        select(Article.id, Article.published_at).where(
+            Article.feed_id == feed_id, Article.fetched_at > after, Article.backlog.is_(False)
+        )
+    )
+    return [(article_id, published_at) for article_id, published_at in rows.all()]
+
+
+def _search_text(item: NewArticle) -> str:
+    if item.search_text is None:
+        raise ValueError(f"entry {item.guid!r} changed but came without its search text")
+    return item.search_text
+
+
+def _new_row(feed_id: int, item: NewArticle, *, now: datetime, backlog: bool) -> dict[str, Any]:
     return {
         "feed_id": feed_id,
-        "guid": draft.guid,
-        "url": draft.url,
-        "title": draft.title,
-        "author": draft.author,
-        "summary": draft.summary,
-        "text": draft.text,
-        "image_url": draft.image_url,
-        "video_url": draft.video_url,
-        "published_at": draft.published_at,
+        "guid": item.guid,
+        "url": item.url,
+        "title": item.title,
+        "author": item.author,
+        "summary": item.summary,
+        "text": item.text,
+        "image_url": item.image_url,
+        "video_url": item.video_url,
+        "published_at": item.published_at,
         "fetched_at": now,
         "updated_at": now,
         "revision": 1,
-        "content_hash": draft.content_hash,
-        "search_text": search_text(draft.title, draft.summary, draft.text),
+        "content_hash": item.content_hash,
+        "search_text": _search_text(item),
         "backlog": backlog,
     }
 
 
-def _really_changed(article: Article, draft: ArticleDraft) -> bool:
+def _really_changed(article: Article, item: NewArticle) -> bool:
     """A changed hash is a revision, unless the entry merely lost its text this time (an
     excerpt-only item whose page could not be fetched): that must not blank the summary."""
-    if article.content_hash == draft.content_hash:
+    if article.content_hash == item.content_hash:
         return False
-    return bool(draft.summary) or draft.title != article.title
+    return bool(item.summary) or item.title != article.title
 
 
-def _revise(article: Article, draft: ArticleDraft, now: datetime) -> None:
-    article.title = draft.title
-    article.summary = draft.summary or article.summary
-    article.text = draft.text or article.text
-    article.image_url = draft.image_url or article.image_url
-    article.content_hash = draft.content_hash
-    article.search_text = search_text(article.title, article.summary, article.text)
+def _revise(article: Article, item: NewArticle, now: datetime) -> None:
+    article.title = item.title
+    article.summary = item.summary or article.summary
+    article.text = item.text or article.text
+    article.image_url = item.image_url or article.image_url
+    article.content_hash = item.content_hash
+    article.search_text = _search_text(item)
     article.revision += 1
     article.updated_at = now
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Admin, Channel
+from storage.models import Channel
 
 
 async def register(
@@ -30,11 +30,3 @@ async def deactivate(session: AsyncSession, chat_id: int, reason: str) -> None:
         .where(Channel.chat_id == chat_id)
         .values(active=False, inactive_reason=reason[:200])
     )
-
-
-async def is_admin(session: AsyncSession, user_id: int) -> bool:
-    """An admin recorded in the database (owners come from settings)."""
-    found = await session.scalar(
-        select(Admin.user_id).where(Admin.user_id == user_id, Admin.role == "admin")
-    )
-    return found is not None

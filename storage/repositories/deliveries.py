@@ -1,13 +1,26 @@
 """The delivery outbox: enqueue recipients in bulk, claim due rows with leases, record outcomes.
 
-Statuses: ``pending`` → ``sending`` (leased to one sender until ``lease_until``) → ``sent``,
-``failed`` (with ``last_error``) or ``cancelled``. A lease that expires (the sender died)
-makes the row claimable again; a ``sent`` row is never claimed for sending again.
+Statuses (:class:`~storage.enums.DeliveryStatus`): ``pending`` → ``sending`` (leased to one
+sender until ``lease_until``) → ``sent``, ``failed`` (with ``last_error``) or ``cancelled``.
+A lease that expires (the sender died) makes the row claimable again; a ``sent`` row is never
+claimed for sending again, only for editing.
+
+Every kind of message (:class:`~storage.enums.MessageKind`) goes through the same rows, leases
+and outcomes. An article row names its article; any other message carries a JSON ``payload``
+(rendered by its kind's renderer in ``bot.delivery.render``) and a ``ref`` naming it, unique
+per (ref, chat, audience), so enqueueing a message twice never doubles it. The row's audience
+(:class:`~storage.enums.Audience`, stored in ``kind``) sets its priority through
+:data:`PRIORITY`, the one table every enqueue uses.
+
+Adding a message kind: a :class:`~storage.enums.MessageKind` member, a renderer registered for
+it in ``bot.delivery.render``, and an enqueue function here (or calls of
+:func:`enqueue_message` with a ``ref`` of the kind's own, e.g. ``"digest:2026-12-01"``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -15,6 +28,7 @@ from typing import Any, cast
 from sqlalchemy import (
     Boolean,
     Integer,
+    String,
     Table,
     and_,
     bindparam,
@@ -31,6 +45,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.enums import Audience, DeliveryStatus, MessageKind
 from storage.models import (
     ArticleTopic,
     Channel,
@@ -40,9 +55,30 @@ from storage.models import (
     SubscriberTopic,
 )
 
-# Lower goes first: people waiting on a reply, then the station's channels, then pushes.
-PRIORITY = {"reply": 0, "channel": 1, "instant": 2, "broadcast": 3}
+# Lower goes first: people waiting on a reply, then the station's channels, then instant
+# pushes, then broadcasts and digests. Every enqueue takes its priority from here.
+PRIORITY: Mapping[Audience, int] = {
+    Audience.REPLY: 0,
+    Audience.CHANNEL: 1,
+    Audience.INSTANT: 2,
+    Audience.BULK: 3,
+}
 EDIT_WINDOW = timedelta(hours=48)
+# Rows written per INSERT when the recipients come as a list (bounded statement size).
+_CHUNK = 500
+_PENDING, _SENDING, _SENT = DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.SENT
+_WAITING = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
+
+
+def priority(audience: Audience) -> int:
+    """The claim order of a row for this audience (lower goes first)."""
+    return PRIORITY[audience]
+
+
+def encode_payload(payload: Mapping[str, Any]) -> str:
+    """A payload as stored: canonical JSON, so equal payloads are equal strings (the sender
+    parses and renders each distinct string once per batch)."""
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def _rowcount(result: Any) -> int:
@@ -75,66 +111,230 @@ def _in_quiet_hours(minute_of_day: int) -> Any:
 
 
 _ENQUEUE_COLUMNS = [
-    "article_id", "chat_id", "kind", "priority", "status", "locale", "with_image",
-    "silent", "due_at", "attempts", "sent_as_photo", "created_at",
+    "article_id", "chat_id", "kind", "message_kind", "priority", "status", "locale",
+    "with_image", "silent", "payload", "ref", "expires_at", "due_at", "attempts",
+    "sent_as_photo", "created_at",
 ]  # fmt: skip
 
 
-async def enqueue_article(
-    session: AsyncSession, article_id: int, *, now: datetime, local_minute: int
-) -> int:
-    """Write one delivery row per matching channel and instant subscriber, in two statements.
+@dataclass(frozen=True, slots=True)
+class _Message:
+    """The columns every recipient of one message shares."""
 
-    ``local_minute`` is the station's local time of day in minutes, for quiet hours.
-    Returns the number of rows written (existing rows are left alone).
-    """
-    article_topics = select(ArticleTopic.topic_id).where(ArticleTopic.article_id == article_id)
+    article_id: int | None
+    kind: MessageKind
+    payload: str | None
+    ref: str | None
+    now: datetime
+    expires_at: datetime | None
+
+    def rows_for(self, audience: Audience, chat: Any, silent: Any) -> Any:
+        """SELECT producing one outbox row per recipient, columns in ``_ENQUEUE_COLUMNS`` order."""
+        return select(
+            literal(self.article_id, Integer),
+            chat.chat_id,
+            literal(audience.value, String),
+            literal(self.kind.value, String),
+            literal(priority(audience), Integer),
+            literal(_PENDING.value, String),
+            chat.language,
+            chat.wants_images,
+            silent,
+            literal(self.payload, Delivery.payload.type),
+            literal(self.ref, Delivery.ref.type),
+            literal(self.expires_at, Delivery.expires_at.type),
+            literal(self.now, Delivery.due_at.type),
+            literal(0, Integer),
+            literal(False, Boolean),
+            literal(self.now, Delivery.created_at.type),
+        )
+
+
+def _topic_audiences(message: _Message, topics: Any, local_minute: int) -> tuple[Any, Any]:
+    """The active channels and instant subscribers whose topics meet ``topics`` (a subquery of
+    topic ids), as row SELECTs; subscribers in their quiet hours get a silent push."""
     channel_match = or_(
         Channel.all_topics.is_(True),
-        exists().where(
-            ChannelTopic.chat_id == Channel.chat_id, ChannelTopic.topic_id.in_(article_topics)
-        ),
+        exists().where(ChannelTopic.chat_id == Channel.chat_id, ChannelTopic.topic_id.in_(topics)),
     )
     subscriber_match = or_(
         Subscriber.all_topics.is_(True),
         exists().where(
-            SubscriberTopic.chat_id == Subscriber.chat_id,
-            SubscriberTopic.topic_id.in_(article_topics),
+            SubscriberTopic.chat_id == Subscriber.chat_id, SubscriberTopic.topic_id.in_(topics)
         ),
     )
-
-    def rows_for(kind: str, chat: Any, silent: Any) -> Any:
-        """SELECT producing one outbox row per recipient, columns in ``_ENQUEUE_COLUMNS`` order."""
-        return select(
-            literal(article_id, Integer),
-            chat.chat_id,
-            literal(kind),
-            literal(PRIORITY[kind], Integer),
-            literal("pending"),
-            chat.language,
-            chat.wants_images,
-            silent,
-            literal(now, Delivery.due_at.type),
-            literal(0, Integer),
-            literal(False, Boolean),
-            literal(now, Delivery.created_at.type),
-        )
-
-    channels = rows_for("channel", Channel, literal(False, Boolean)).where(
+    channels = message.rows_for(Audience.CHANNEL, Channel, literal(False, Boolean)).where(
         Channel.active.is_(True), channel_match
     )
-    instant = rows_for("instant", Subscriber, _in_quiet_hours(local_minute)).where(
+    instant = message.rows_for(Audience.INSTANT, Subscriber, _in_quiet_hours(local_minute)).where(
         Subscriber.active.is_(True), Subscriber.instant.is_(True), subscriber_match
     )
+    return channels, instant
+
+
+async def _insert_from(session: AsyncSession, audiences: Sequence[Any], conflict: list[str]) -> int:
     written = 0
-    for audience in (channels, instant):
+    for audience in audiences:
         statement = (
             _insert(session)
             .from_select(_ENQUEUE_COLUMNS, audience)
-            .on_conflict_do_nothing(index_elements=["article_id", "chat_id", "kind"])
+            .on_conflict_do_nothing(index_elements=conflict)
         )
         written += _rowcount(await session.execute(statement))
     return written
+
+
+async def enqueue_article(
+    session: AsyncSession,
+    article_id: int,
+    *,
+    now: datetime,
+    local_minute: int,
+    expires_at: datetime | None = None,
+) -> int:
+    """Write one delivery row per matching channel and instant subscriber, in two statements.
+
+    ``local_minute`` is the station's local time of day in minutes, for quiet hours;
+    ``expires_at`` is when the article stops being news (None: never).
+    Returns the number of rows written (existing rows are left alone).
+    """
+    message = _Message(article_id, MessageKind.ARTICLE, None, None, now, expires_at)
+    topics = select(ArticleTopic.topic_id).where(ArticleTopic.article_id == article_id)
+    audiences = _topic_audiences(message, topics, local_minute)
+    return await _insert_from(session, audiences, ["article_id", "chat_id", "kind"])
+
+
+async def enqueue_notice_for_articles(
+    session: AsyncSession,
+    article_ids: Sequence[int],
+    *,
+    ref: str,
+    payload: Mapping[str, Any],
+    now: datetime,
+    local_minute: int,
+    expires_at: datetime | None = None,
+) -> int:
+    """One notice per channel and instant subscriber that would get at least one of
+    ``article_ids`` (same topic matching and quiet hours as :func:`enqueue_article`).
+
+    For a burst of items ("và 4.995 tin khác"): one message per reader instead of thousands.
+    ``payload`` is ``{"key": <catalogue key>, "params": {...}}``, optionally with ``"url"``
+    (a 📖 button). Deduplicated by (ref, chat, audience): enqueueing again writes nothing.
+    """
+    if not article_ids:
+        return 0
+    message = _Message(None, MessageKind.NOTICE, encode_payload(payload), ref, now, expires_at)
+    topics = select(ArticleTopic.topic_id).where(ArticleTopic.article_id.in_(list(article_ids)))
+    audiences = _topic_audiences(message, topics, local_minute)
+    return await _insert_from(session, audiences, ["ref", "chat_id", "kind"])
+
+
+async def enqueue_message(
+    session: AsyncSession,
+    kind: MessageKind,
+    chat_ids: Sequence[int],
+    *,
+    payload: Mapping[str, Any],
+    ref: str,
+    now: datetime,
+    audience: Audience,
+    locale: str = "vi",
+    with_image: bool = True,
+    silent: bool = False,
+    due_at: datetime | None = None,
+    expires_at: datetime | None = None,
+) -> int:
+    """Queue one message (not an article) for each chat in ``chat_ids``.
+
+    For messages to a known list of chats: admin notices, a broadcast's progress message, a
+    comment post. A chat the bot knows as a subscriber or channel gets the message in its
+    own language; any other chat gets ``locale``. Deduplicated by (ref, chat, audience).
+    Returns the number of rows written.
+    """
+    if kind is MessageKind.ARTICLE:
+        raise ValueError("articles are enqueued by enqueue_article")
+    chats = list(dict.fromkeys(chat_ids))
+    if not chats:
+        return 0
+    languages = await _languages(session, chats)
+    encoded = encode_payload(payload)
+    common = {
+        "article_id": None,
+        "kind": audience,
+        "message_kind": kind,
+        "priority": priority(audience),
+        "status": _PENDING,
+        "with_image": with_image,
+        "silent": silent,
+        "payload": encoded,
+        "ref": ref,
+        "expires_at": expires_at,
+        "due_at": due_at or now,
+        "attempts": 0,
+        "sent_as_photo": False,
+        "created_at": now,
+    }
+    written = 0
+    for start in range(0, len(chats), _CHUNK):
+        values = [
+            {**common, "chat_id": chat, "locale": languages.get(chat, locale)}
+            for chat in chats[start : start + _CHUNK]
+        ]
+        statement = (
+            _insert(session)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=["ref", "chat_id", "kind"])
+        )
+        written += _rowcount(await session.execute(statement))
+    return written
+
+
+async def _languages(session: AsyncSession, chat_ids: Sequence[int]) -> dict[int, str]:
+    found: dict[int, str] = {}
+    for start in range(0, len(chat_ids), _CHUNK):
+        chunk = list(chat_ids[start : start + _CHUNK])
+        for table in (Channel, Subscriber):
+            result = await session.execute(
+                select(table.chat_id, table.language).where(table.chat_id.in_(chunk))
+            )
+            found.update({int(chat): str(language) for chat, language in result.all()})
+    return found
+
+
+async def request_edit(
+    session: AsyncSession,
+    kind: MessageKind,
+    ref: str,
+    payload: Mapping[str, Any],
+    *,
+    chat_id: int | None = None,
+) -> int:
+    """Change a queued or sent message (not an article): e.g. a broadcast's progress.
+
+    Rows not sent yet simply go out with the new payload. Sent rows get it too and are marked
+    for editing: ``edit_revision`` counts up from the last one, so an edit in flight that
+    finishes after this call does not clear the newer request (see :func:`mark_edited`).
+    A row in flight (``sending``) gets the new payload but may still show the old one.
+    Returns the number of sent messages marked for editing.
+    """
+    if kind is MessageKind.ARTICLE:
+        raise ValueError("articles are edited by request_edits, from their revision")
+    encoded = encode_payload(payload)
+    mine = [Delivery.message_kind == kind, Delivery.ref == ref]
+    if chat_id is not None:
+        mine.append(Delivery.chat_id == chat_id)
+    await session.execute(
+        update(Delivery).where(*mine, Delivery.status.in_(_WAITING)).values(payload=encoded)
+    )
+    result = await session.execute(
+        update(Delivery)
+        .where(*mine, Delivery.status == _SENT, Delivery.message_id.is_not(None))
+        .values(
+            payload=encoded,
+            edit_revision=func.coalesce(Delivery.edit_revision, Delivery.sent_revision, 0) + 1,
+        )
+    )
+    return _rowcount(result)
 
 
 async def request_edits(
@@ -147,7 +347,7 @@ async def request_edits(
         update(Delivery)
         .where(
             Delivery.article_id == article_id,
-            Delivery.status == "sent",
+            Delivery.status == _SENT,
             Delivery.message_id.is_not(None),
         )
         .values(edit_revision=revision)
@@ -162,7 +362,7 @@ class Claimed:
     id: int
     article_id: int | None
     chat_id: int
-    kind: str
+    kind: Audience
     priority: int
     locale: str
     with_image: bool
@@ -171,6 +371,11 @@ class Claimed:
     message_id: int | None
     sent_as_photo: bool
     edit_revision: int | None
+    message_kind: MessageKind = MessageKind.ARTICLE
+    payload: str | None = None  # JSON text, parsed by the sender once per distinct payload
+    ref: str | None = None
+    expires_at: datetime | None = None
+    created_at: datetime | None = None
 
 
 _CLAIM_COLUMNS = (
@@ -186,6 +391,11 @@ _CLAIM_COLUMNS = (
     Delivery.message_id,
     Delivery.sent_as_photo,
     Delivery.edit_revision,
+    Delivery.message_kind,
+    Delivery.payload,
+    Delivery.ref,
+    Delivery.expires_at,
+    Delivery.created_at,
 )
 
 
@@ -198,10 +408,10 @@ async def claim(
     same row; SQLite has one writer at a time, so the plain subquery is already exclusive.
     """
     due = or_(
-        and_(Delivery.status == "pending", Delivery.due_at <= now),
-        and_(Delivery.status == "sending", Delivery.lease_until < now),
+        and_(Delivery.status == _PENDING, Delivery.due_at <= now),
+        and_(Delivery.status == _SENDING, Delivery.lease_until < now),
         and_(
-            Delivery.status == "sent",
+            Delivery.status == _SENT,
             Delivery.edit_revision.is_not(None),
             Delivery.due_at <= now,
             or_(Delivery.lease_until.is_(None), Delivery.lease_until < now),
@@ -222,7 +432,7 @@ async def claim(
         .where(Delivery.id.in_(ids))
         .values(
             # Edits keep their 'sent' status: the message exists whatever happens to the edit.
-            status=case((Delivery.status == "sent", "sent"), else_="sending"),
+            status=case((Delivery.status == _SENT, _SENT.value), else_=_SENDING.value),
             lease_owner=owner,
             lease_until=now + lease,
         )
@@ -258,7 +468,7 @@ _MARK_SENT = (
     update(_DELIVERIES)
     .where(_DELIVERIES.c.id == bindparam("b_id"))
     .values(
-        status="sent",
+        status=_SENT.value,
         message_id=bindparam("b_message_id"),
         sent_as_photo=bindparam("b_photo"),
         sent_revision=bindparam("b_rev"),
@@ -304,7 +514,7 @@ async def retry_later(
         update(Delivery)
         .where(Delivery.id == delivery_id)
         .values(
-            status=case((Delivery.status == "sent", "sent"), else_="pending"),
+            status=case((Delivery.status == _SENT, _SENT.value), else_=_PENDING.value),
             due_at=due_at,
             lease_until=None,
             lease_owner=None,
@@ -319,7 +529,7 @@ async def mark_failed(session: AsyncSession, delivery_id: int, error: str) -> No
         update(Delivery)
         .where(Delivery.id == delivery_id)
         .values(
-            status="failed",
+            status=DeliveryStatus.FAILED,
             lease_until=None,
             lease_owner=None,
             attempts=Delivery.attempts + 1,
@@ -328,12 +538,21 @@ async def mark_failed(session: AsyncSession, delivery_id: int, error: str) -> No
     )
 
 
+def _cancelled(reason: str) -> dict[str, Any]:
+    return {
+        "status": DeliveryStatus.CANCELLED,
+        "last_error": reason[:1000],
+        "lease_until": None,
+        "lease_owner": None,
+    }
+
+
 async def cancel(session: AsyncSession, delivery_id: int, reason: str) -> None:
     """Give up one row without sending it (its chat was found unreachable meanwhile)."""
     await session.execute(
         update(Delivery)
-        .where(Delivery.id == delivery_id, Delivery.status.in_(("pending", "sending")))
-        .values(status="cancelled", last_error=reason[:1000], lease_until=None, lease_owner=None)
+        .where(Delivery.id == delivery_id, Delivery.status.in_(_WAITING))
+        .values(**_cancelled(reason))
     )
 
 
@@ -341,8 +560,8 @@ async def cancel_chat(session: AsyncSession, chat_id: int, reason: str) -> int:
     """The chat is gone: cancel everything still waiting for it."""
     result = await session.execute(
         update(Delivery)
-        .where(Delivery.chat_id == chat_id, Delivery.status.in_(("pending", "sending")))
-        .values(status="cancelled", last_error=reason[:1000], lease_until=None, lease_owner=None)
+        .where(Delivery.chat_id == chat_id, Delivery.status.in_(_WAITING))
+        .values(**_cancelled(reason))
     )
     return _rowcount(result)
 
@@ -366,7 +585,7 @@ async def release_leases(session: AsyncSession, owners: Sequence[str]) -> int:
         update(Delivery)
         .where(Delivery.lease_owner.in_(list(owners)))
         .values(
-            status=case((Delivery.status == "sending", "pending"), else_=Delivery.status),
+            status=case((Delivery.status == _SENDING, _PENDING.value), else_=Delivery.status),
             lease_until=None,
             lease_owner=None,
         )
@@ -378,15 +597,20 @@ async def move_chat(session: AsyncSession, old_chat_id: int, new_chat_id: int) -
     """A group was upgraded to a supergroup: waiting rows go to the new id."""
     await session.execute(
         update(Delivery)
-        .where(Delivery.chat_id == old_chat_id, Delivery.status.in_(("pending", "sending")))
+        .where(Delivery.chat_id == old_chat_id, Delivery.status.in_(_WAITING))
         .values(chat_id=new_chat_id)
     )
 
 
-async def counts_by_status(session: AsyncSession, article_id: int | None = None) -> dict[str, int]:
+async def counts_by_status(
+    session: AsyncSession, article_id: int | None = None, *, ref: str | None = None
+) -> dict[DeliveryStatus, int]:
+    """Rows per status, for one article, one message (``ref``), or the whole outbox."""
     query = select(Delivery.status, func.count()).group_by(Delivery.status)
     if article_id is not None:
         query = query.where(Delivery.article_id == article_id)
+    if ref is not None:
+        query = query.where(Delivery.ref == ref)
     return {status: int(n) for status, n in (await session.execute(query)).all()}
 
 

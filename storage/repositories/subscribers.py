@@ -61,6 +61,22 @@ async def deactivate(
     )
 
 
+async def deactivate_if_active(
+    session: AsyncSession, chat_id: int, reason: str, *, now: datetime | None = None
+) -> bool:
+    """Deactivate a chat only if it is active; returns whether it was.
+
+    One conditional UPDATE rather than read-then-write: two /stop racing each other (or a
+    /stop racing a block) deactivate once, and exactly one of them learns it did.
+    """
+    result = await session.execute(
+        update(Subscriber)
+        .where(Subscriber.chat_id == chat_id, Subscriber.active.is_(True))
+        .values(active=False, inactive_reason=reason[:200], updated_at=now or utcnow())
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
 async def count_active(session: AsyncSession) -> int:
     result = await session.execute(
         select(func.count()).select_from(Subscriber).where(Subscriber.active.is_(True))

@@ -53,7 +53,7 @@ async def test_text_rendering_for_a_person() -> None:
     assert len(blocks) == 10
     assert blocks[0].startswith("1. Bản tin Thời sự tối 04/7/2014")
     assert "2014-07-04 09:15 UTC" in blocks[1]
-    assert "Chuyên mục: Quốc phòng - An ninh, Thời sự" in blocks[1]
+    assert "Topics: Quốc phòng - An ninh, Thời sự" in blocks[1]
     assert (
         blocks[1]
         .rstrip()
@@ -65,7 +65,7 @@ async def test_text_rendering_for_a_person() -> None:
     assert (
         "Video: https://kontumtv.vn/wp-content/uploads/2014/07/thoi-su-04-07-2014.mp4" in blocks[0]
     )
-    assert preview_text([]) == "(không có bài nào)\n"
+    assert preview_text([]) == "(no items)\n"
 
 
 async def test_preview_from_a_url(serve: Serve, feed_bytes: bytes) -> None:

@@ -1,4 +1,4 @@
-"""Ingest against the sandbox station: a poller on an injected clock, an audience, feed edits."""
+"""Ingest against the sandbox station: the service on an injected clock, an audience, feed edits."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from bot.feeds.fetch import FeedFetcher
-from bot.feeds.poller import Poller
+from bot.services.ingest import Ingest
 from storage.db import Database
 from storage.models import Article, Channel, Delivery, Feed, Subscriber
 from storage.repositories import feeds
@@ -145,7 +146,7 @@ def alerts() -> Alerts:
     return Alerts()
 
 
-PollerFactory = Callable[..., Poller]
+PollerFactory = Callable[..., Ingest]
 
 
 @pytest.fixture
@@ -155,10 +156,12 @@ async def make_poller(
     """Pollers on the test database and clock; their fetchers are closed afterwards."""
     fetchers: list[FeedFetcher] = []
 
-    def make(fetcher: FeedFetcher | None = None, *, concurrency: int = 4) -> Poller:
+    def make(
+        fetcher: FeedFetcher | None = None, *, concurrency: int = 4, **options: Any
+    ) -> Ingest:
         fetcher = fetcher or FeedFetcher(connect_timeout=2, read_timeout=3, total_timeout=5)
         fetchers.append(fetcher)
-        return Poller(
+        return Ingest(
             database,
             fetcher,
             interval_s=INTERVAL,
@@ -166,6 +169,7 @@ async def make_poller(
             alert=alerts,
             rng=random.Random(7),
             concurrency=concurrency,
+            **options,
         )
 
     yield make
@@ -174,7 +178,7 @@ async def make_poller(
 
 
 @pytest.fixture
-async def poller(make_poller: PollerFactory) -> Poller:
+async def poller(make_poller: PollerFactory) -> Ingest:
     return make_poller()
 
 

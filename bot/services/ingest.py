@@ -1,8 +1,13 @@
-"""The poller: every feed on its own schedule, fetched concurrently with a small bound.
+"""Ingest: every feed on its own schedule, fetched concurrently with a small bound, stored
+in bounded transactions, announced to readers once.
 
 A slow or dead feed only delays itself: each poll is its own task, and the loop never waits
 for one before starting the next due feed. Network I/O happens outside database
-transactions; storing a feed's new items and their delivery rows is one transaction.
+transactions. A poll stores its items in chunks of `CHUNK_ITEMS`, each its own transaction;
+a last transaction enqueues the pushes (at most `pushes_per_poll`, the rest as one summary)
+and advances the feed's state. A poll that dies between chunks has stored some articles and
+announced none, and left the feed as it was: the next poll fetches everything again, finds
+those articles stored (nothing doubles) and announces them with its own (`unannounced`).
 """
 
 from __future__ import annotations
@@ -11,49 +16,82 @@ import asyncio
 import dataclasses
 import logging
 import random
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.feeds.burst import plan_pushes
 from bot.feeds.draft import ArticleDraft
 from bot.feeds.errors import FeedError, FeedHttpError, safe_url
 from bot.feeds.fetch import FeedFetcher, FetchResult
 from bot.feeds.parse import ParsedFeed, parse_feed
 from bot.feeds.schedule import (
+    RepeatFilter,
+    failing_since,
+    failure_backoff_cap,
     next_poll_after_failure,
     next_poll_after_success,
     should_alert_down,
     should_alert_recovered,
 )
+from bot.i18n import DEFAULT_LOCALE, t
 from bot.news.extract import extract_article, og_image
 from bot.news.summary import summarize
+from bot.services.ingest_store import store_drafts
 from storage.db import Database
-from storage.models import Feed, utcnow
+from storage.models import Article, Feed, utcnow
 from storage.repositories import articles, deliveries, feeds
 
 log = logging.getLogger(__name__)
 
 Alert = Callable[[str], Awaitable[None]]
 PAGE_FETCHES_PER_POLL = 5  # pages fetched for entries whose feed text gives no summary
+# Items per storing transaction. 200 station items take ~40 ms to store on SQLite on the
+# development machine, so a 5,000-item poll holds the write lock for ~40 ms at a time, not
+# the ~1 s one transaction took: a reader's /start waits milliseconds, never its busy timeout.
+CHUNK_ITEMS = 200
+# The same warning for the same feed is logged at most once an hour (with a count of repeats).
+REPEAT_WARNING_EVERY_S = 3600.0
+BURST_NOTICE_KEY = "news.burst_more"
+
+
+class PollStatus(StrEnum):
+    STORED = "stored"  # a usable answer, stored
+    NOT_MODIFIED = "not_modified"
+    EMPTY = "empty"  # the feed answered but holds no usable item: counts as failing
+    ERROR = "error"
 
 
 @dataclass
 class PollOutcome:
     feed_id: int
     url: str
-    status: str  # "stored", "not_modified", "error"
+    status: PollStatus
     new: int = 0
     revised: int = 0
     backlog: bool = False
-    enqueued: int = 0
+    enqueued: int = 0  # delivery rows written: pushes, the burst summary, edit requests
+    pushed: int = 0  # articles pushed one by one
+    summarised: int = 0  # articles announced only in the burst summary
     error: str | None = None
 
 
-class Poller:
+@dataclass
+class StoredEntries:
+    """What the chunks of one poll stored."""
+
+    new: dict[int, datetime] = field(default_factory=dict)  # article id -> published
+    revised: int = 0
+    edits: int = 0
+
+
+class Ingest:
     def __init__(
         self,
         database: Database,
@@ -62,7 +100,11 @@ class Poller:
         interval_s: float,
         summary_limit: int = 400,
         zone: ZoneInfo | None = None,
+        locale: str = DEFAULT_LOCALE,
         concurrency: int = 4,
+        alert_after_s: float = 1800.0,
+        pushes_per_poll: int = 5,
+        freshness_hours: float = 24.0,
         clock: Callable[[], datetime] = utcnow,
         rng: random.Random | None = None,
         alert: Alert | None = None,
@@ -73,16 +115,21 @@ class Poller:
         self.interval_s = interval_s
         self.summary_limit = summary_limit
         self.zone = zone or ZoneInfo("Asia/Ho_Chi_Minh")
+        self.locale = locale  # the station's: stored placeholder titles and admin alerts
+        self.alert_after_s = alert_after_s
+        self.pushes_per_poll = pushes_per_poll
+        self.freshness = timedelta(hours=freshness_hours)
         self.clock = clock
         self.rng = rng or random.Random()
         self.alert = alert
         self.on_enqueued = on_enqueued
         self._slots = asyncio.Semaphore(concurrency)
-        # Feeds are fetched concurrently but stored one at a time: a category feed repeats
-        # the main feed's stories and topics, and two transactions inserting the same
+        # Feeds are fetched concurrently but each chunk is stored alone: a category feed
+        # repeats the main feed's stories and topics, and two transactions inserting the same
         # article or topic at once would fail one feed's poll on the unique constraints.
         self._store = asyncio.Lock()
         self._in_flight: dict[int, asyncio.Task[PollOutcome]] = {}
+        self._repeats = RepeatFilter(REPEAT_WARNING_EVERY_S)
 
     async def run_forever(self, tick_s: float = 1.0) -> None:
         """Start every due feed's poll as it falls due; never wait on a slow one."""
@@ -151,18 +198,34 @@ class Poller:
                 content_type=fetched.content_type,
                 summary_limit=self.summary_limit,
                 base_url=fetched.final_url or snapshot.url,
+                locale=self.locale,
             )
         except FeedError as error:
             retry_after = error.retry_after if isinstance(error, FeedHttpError) else None
             return await self._record_failure(snapshot.id, str(error), retry_after)
         if parsed.warning:
-            log.warning(
-                "feed %s is malformed but readable: %s", safe_url(snapshot.url), parsed.warning
+            self._warn(
+                snapshot.id,
+                ("malformed", parsed.warning),
+                "feed %s is malformed but readable: %s",
+                safe_url(snapshot.url),
+                parsed.warning,
             )
         if parsed.skipped:
-            log.warning(
-                "feed %s: skipped %d entries without a link", safe_url(snapshot.url), parsed.skipped
+            self._warn(
+                snapshot.id,
+                ("skipped",),
+                "feed %s: skipped %d entries without a link",
+                safe_url(snapshot.url),
+                parsed.skipped,
             )
+        if not parsed.entries:
+            reason = (
+                f"no usable item: {parsed.skipped} entries without a link"
+                if parsed.skipped
+                else "no usable item: the feed lists no entries"
+            )
+            return await self._record_unusable(snapshot, reason)
         parsed = await self._complete_from_pages(
             snapshot.id, parsed, fetched.final_url or snapshot.url
         )
@@ -203,32 +266,59 @@ class Poller:
         entries = [replaced.get(d.guid, d) for d in parsed.entries]
         return dataclasses.replace(parsed, entries=entries)
 
+    async def store_entries(
+        self, feed_id: int, drafts: Sequence[ArticleDraft], *, now: datetime, backlog: bool
+    ) -> StoredEntries:
+        """Store in chunks, each its own short transaction (see CHUNK_ITEMS); a revision's
+        edit requests go in the transaction that records the revision, so none is lost."""
+        stored = StoredEntries()
+        for start in range(0, len(drafts), CHUNK_ITEMS):
+            chunk = drafts[start : start + CHUNK_ITEMS]
+            async with self._store, self.database.session() as session:
+                result = await store_drafts(session, feed_id, chunk, now=now, backlog=backlog)
+                if not backlog:
+                    stored.edits += await self._request_edits(session, result.revised, now)
+            stored.new.update(result.new)
+            stored.revised += len(result.revised)
+        return stored
+
+    @staticmethod
+    async def _request_edits(
+        session: AsyncSession, revised: Sequence[Article], now: datetime
+    ) -> int:
+        enqueued = 0
+        for article in revised:
+            if not article.backlog:
+                enqueued += await deliveries.request_edits(
+                    session,
+                    article.id,
+                    article.revision,
+                    now=now,
+                    published_at=article.published_at,
+                )
+        return enqueued
+
     async def _record_success(
         self, snapshot: _FeedSnapshot, fetched: FetchResult, parsed: ParsedFeed | None
     ) -> PollOutcome:
         now = self.clock()
-        outcome = PollOutcome(
-            snapshot.id, snapshot.url, "not_modified" if parsed is None else "stored"
-        )
+        status = PollStatus.NOT_MODIFIED if parsed is None else PollStatus.STORED
+        outcome = PollOutcome(snapshot.id, snapshot.url, status)
+        backlog = not snapshot.primed
+        if parsed is not None:
+            stored = await self.store_entries(snapshot.id, parsed.entries, now=now, backlog=backlog)
+            outcome.new, outcome.revised, outcome.backlog = len(stored.new), stored.revised, backlog
+            outcome.enqueued = stored.edits
         async with self._store, self.database.session() as session:
             feed = await feeds.get(session, snapshot.id)
             if feed is None:
                 return outcome
             if parsed is not None:
-                backlog = not feed.primed
-                stored = await articles.store_drafts(
-                    session, feed.id, parsed.entries, now=now, backlog=backlog
-                )
-                outcome.new, outcome.revised, outcome.backlog = (
-                    len(stored.new_ids),
-                    len(stored.revised),
-                    backlog,
-                )
-                outcome.enqueued = await self._enqueue(session, stored, now, backlog)
-                # An empty first answer is not a baseline: its next items would all be pushed.
-                feed.primed = feed.primed or bool(parsed.entries)
+                if not backlog:
+                    await self._announce(session, feed, stored.new, parsed, now, outcome)
+                feed.primed = True
                 feed.title = parsed.title or feed.title
-            recovered = should_alert_recovered(feed.failures, feed.alerted_down)
+            recovered = should_alert_recovered(feed.alerted_down)
             feed.etag = fetched.etag or feed.etag
             feed.last_modified = fetched.last_modified or feed.last_modified
             if await self._moved(session, feed, fetched.permanent_url):
@@ -243,11 +333,48 @@ class Poller:
             feed.next_poll_at = next_poll_after_success(
                 now, self.interval_s, rng=self.rng, max_age=fetched.max_age
             )
+        self._repeats.forget(snapshot.id)
         if recovered:
-            await self._alert(f"✅ Nguồn tin {snapshot.url} đã hoạt động trở lại.")
+            await self._alert(t("alert.feed_up", self.locale, url=safe_url(snapshot.url)))
         if outcome.enqueued and self.on_enqueued is not None:
             self.on_enqueued()
         return outcome
+
+    async def _announce(
+        self,
+        session: AsyncSession,
+        feed: Feed,
+        new: dict[int, datetime],
+        parsed: ParsedFeed,
+        now: datetime,
+        outcome: PollOutcome,
+    ) -> None:
+        """Push the newest few new articles one by one; the rest become one summary."""
+        after = feed.last_success_at or feed.created_at
+        candidates = dict(await articles.unannounced(session, feed.id, after=after))
+        candidates.update(new)
+        if not candidates:
+            return
+        plan = plan_pushes(candidates.items(), self.pushes_per_poll)
+        local = now.astimezone(self.zone)
+        minute = local.hour * 60 + local.minute
+        expires_at = now + self.freshness  # no longer news after this: not sent late
+        for article_id in plan.push:
+            outcome.enqueued += await deliveries.enqueue_article(
+                session, article_id, now=now, local_minute=minute, expires_at=expires_at
+            )
+        outcome.pushed, outcome.summarised = len(plan.push), len(plan.summarised)
+        if plan.summarised:
+            outcome.enqueued += await deliveries.enqueue_notice_for_articles(
+                session,
+                list(plan.summarised),
+                # One summary per feed and burst, whichever poll finally announces it.
+                ref=f"burst:{feed.id}:{plan.summarised[0]}",
+                payload=_burst_payload(len(plan.summarised), feed, parsed),
+                now=now,
+                local_minute=minute,
+                expires_at=expires_at,
+            )
 
     async def _record_not_modified(
         self, snapshot: _FeedSnapshot, fetched: FetchResult
@@ -265,7 +392,7 @@ class Poller:
                 etag=fetched.etag,
                 last_modified=fetched.last_modified,
             )
-        return PollOutcome(snapshot.id, snapshot.url, "not_modified")
+        return PollOutcome(snapshot.id, snapshot.url, PollStatus.NOT_MODIFIED)
 
     @staticmethod
     async def _moved(session: AsyncSession, feed: Feed, new_url: str | None) -> bool:
@@ -274,27 +401,23 @@ class Poller:
             return False
         return await feeds.find_by_url(session, new_url) is None
 
-    async def _enqueue(
-        self, session: AsyncSession, stored: articles.StoreResult, now: datetime, backlog: bool
-    ) -> int:
-        local = now.astimezone(self.zone)
-        minute = local.hour * 60 + local.minute
-        enqueued = 0
-        if not backlog:
-            for article_id in stored.new_ids:
-                enqueued += await deliveries.enqueue_article(
-                    session, article_id, now=now, local_minute=minute
-                )
-        for article in stored.revised:
-            if not article.backlog:
-                enqueued += await deliveries.request_edits(
-                    session,
-                    article.id,
-                    article.revision,
-                    now=now,
-                    published_at=article.published_at,
-                )
-        return enqueued
+    async def _record_unusable(self, snapshot: _FeedSnapshot, reason: str) -> PollOutcome:
+        """The feed answered, but with nothing usable: not an error of the site's server (no
+        backoff, validators not kept so the next poll reads it again), yet no success either:
+        "failing since" keeps running, and admins hear of it like of an error."""
+        now = self.clock()
+        async with self.database.session() as session:
+            feed = await feeds.get(session, snapshot.id)
+            if feed is None:
+                return PollOutcome(snapshot.id, snapshot.url, PollStatus.EMPTY, error=reason)
+            feed.last_error = reason
+            feed.last_polled_at = now
+            feed.next_poll_at = next_poll_after_success(now, self.interval_s, rng=self.rng)
+            down = self._down_alert(feed, now, reason)
+        self._warn(snapshot.id, ("unusable", reason), "feed %s: %s", safe_url(snapshot.url), reason)
+        if down is not None:
+            await self._alert(down)
+        return PollOutcome(snapshot.id, snapshot.url, PollStatus.EMPTY, error=reason)
 
     async def _record_failure(
         self, feed_id: int, error: str, retry_after: float | None
@@ -303,25 +426,55 @@ class Poller:
         async with self.database.session() as session:
             feed = await feeds.get(session, feed_id)
             if feed is None:
-                return PollOutcome(feed_id, "", "error", error=error)
-            before = feed.failures
-            feed.failures = before + 1
+                return PollOutcome(feed_id, "", PollStatus.ERROR, error=error)
+            feed.failures += 1
             feed.last_error = error[:1000]
             feed.last_polled_at = now
             feed.next_poll_at = next_poll_after_failure(
-                now, self.interval_s, feed.failures, rng=self.rng, retry_after=retry_after
+                now,
+                self.interval_s,
+                feed.failures,
+                rng=self.rng,
+                retry_after=retry_after,
+                cap_s=failure_backoff_cap(self.interval_s, self.alert_after_s),
             )
-            alert = should_alert_down(before, feed.failures) and not feed.alerted_down
-            if alert:
-                feed.alerted_down = True
+            down = self._down_alert(feed, now, error)
             url, failures = feed.url, feed.failures
-        log.warning("feed %s failed (%d in a row): %s", safe_url(url), failures, error)
-        if alert:
-            await self._alert(
-                f"⚠️ Nguồn tin {url} lỗi {failures} lần liên tiếp: {error}. "
-                "Bot sẽ tiếp tục thử lại thưa dần."
-            )
-        return PollOutcome(feed_id, url, "error", error=error)
+        self._warn(
+            feed_id,
+            ("failed", error),
+            "feed %s failed (%d in a row): %s",
+            safe_url(url),
+            failures,
+            error,
+        )
+        if down is not None:
+            await self._alert(down)
+        return PollOutcome(feed_id, url, PollStatus.ERROR, error=error)
+
+    def _down_alert(self, feed: Feed, now: datetime, reason: str) -> str | None:
+        """The admins' "down" message if this poll is the one to send it (marks the feed)."""
+        since = failing_since(feed.last_success_at, feed.created_at)
+        if not should_alert_down(now, since, self.alert_after_s, alerted=feed.alerted_down):
+            return None
+        feed.alerted_down = True
+        return t(
+            "alert.feed_down",
+            self.locale,
+            url=safe_url(feed.url),
+            since=since.astimezone(self.zone).strftime("%H:%M, %d/%m/%Y"),
+            error=reason,
+        )
+
+    def _warn(self, feed_id: int, reason: tuple[str, ...], message: str, *args: Any) -> None:
+        """A warning about a feed, rate-limited per feed and reason (see RepeatFilter)."""
+        held = self._repeats.admit((feed_id, *reason), self.clock())
+        if held is None:
+            return
+        if held:
+            message += " (%d more like it not logged)"
+            args = (*args, held)
+        log.warning(message, *args)
 
     async def _alert(self, text: str) -> None:
         if self.alert is None:
@@ -332,6 +485,18 @@ class Poller:
             log.exception("could not send the admin alert")
 
 
+def _burst_payload(count: int, feed: Feed, parsed: ParsedFeed) -> dict[str, Any]:
+    """The "… and N more" notice: a message key and its parameters, rendered per reader."""
+    source = parsed.title or feed.title or urlsplit(feed.url).hostname or feed.url
+    payload: dict[str, Any] = {
+        "key": BURST_NOTICE_KEY,
+        "params": {"count": count, "source": source},
+    }
+    if parsed.link:
+        payload["url"] = parsed.link
+    return payload
+
+
 @dataclass(frozen=True)
 class _FeedSnapshot:
     """What a poll needs from the feed row, read before the network call."""
@@ -340,9 +505,10 @@ class _FeedSnapshot:
     url: str
     etag: str | None
     last_modified: str | None
+    primed: bool
     healthy: bool  # no failures in a row, so a success has nothing to announce or reset
 
     @classmethod
     def of(cls, feed: Feed) -> _FeedSnapshot:
-        healthy = feed.failures == 0 and not feed.alerted_down
-        return cls(feed.id, feed.url, feed.etag, feed.last_modified, healthy)
+        healthy = feed.failures == 0 and not feed.alerted_down and feed.last_error is None
+        return cls(feed.id, feed.url, feed.etag, feed.last_modified, feed.primed, healthy)

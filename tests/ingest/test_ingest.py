@@ -1,4 +1,4 @@
-"""The ingest pipeline end to end: the sandbox station's feed → poller → articles + outbox rows.
+"""The ingest pipeline end to end: the sandbox station's feed → ingest → articles + outbox rows.
 
 Every test runs on SQLite and PostgreSQL (the `database` fixture). Time is the injected clock;
 nothing here waits for real time to pass except the fault modes that are about waiting.
@@ -15,8 +15,7 @@ import pytest
 from sqlalchemy import update
 
 from bot.feeds.fetch import FeedFetcher
-from bot.feeds.poller import Poller
-from bot.feeds.schedule import ALERT_AFTER_FAILURES
+from bot.services.ingest import Ingest
 from storage.db import Database
 from storage.models import Delivery
 from tests.ingest.conftest import (
@@ -56,14 +55,14 @@ def serve_with_new_item(sb: Sandbox, item: str, path: str = FEED_PATH) -> None:
     sb.station.set(path, with_items(feed, [item, *items[:-1]]))
 
 
-async def prime(poller: Poller, feed_id: int) -> None:
+async def prime(poller: Ingest, feed_id: int) -> None:
     outcome = await poller.poll(feed_id)
     assert (outcome.status, outcome.new) == ("stored", 10)
 
 
 # --- 1. first poll -----------------------------------------------------------------------------
 async def test_first_poll_stores_the_ten_items_oldest_first_and_pushes_nothing(
-    database: Database, sb: Sandbox, poller: Poller, feed_id: int, audience: int
+    database: Database, sb: Sandbox, poller: Ingest, feed_id: int, audience: int
 ) -> None:
     outcome = await poller.poll(feed_id)
 
@@ -88,7 +87,7 @@ async def test_first_poll_stores_the_ten_items_oldest_first_and_pushes_nothing(
 
 # --- 2. one new item ---------------------------------------------------------------------------
 async def test_a_new_item_becomes_one_article_queued_for_every_subscriber_and_channel(
-    database: Database, sb: Sandbox, poller: Poller, feed_id: int, audience: int
+    database: Database, sb: Sandbox, poller: Ingest, feed_id: int, audience: int
 ) -> None:
     await prime(poller, feed_id)
     serve_with_new_item(sb, new_item(24880))
@@ -119,7 +118,7 @@ async def test_a_new_item_becomes_one_article_queued_for_every_subscriber_and_ch
 
 # --- 3. conditional GET ------------------------------------------------------------------------
 async def test_a_304_yields_nothing_and_the_validators_survive_a_304_that_omits_them(
-    database: Database, sb: Sandbox, poller: Poller, feed_id: int, audience: int
+    database: Database, sb: Sandbox, poller: Ingest, feed_id: int, audience: int
 ) -> None:
     await prime(poller, feed_id)
     feed = await feed_row(database, feed_id)
@@ -145,7 +144,7 @@ async def test_a_304_yields_nothing_and_the_validators_survive_a_304_that_omits_
 
 # --- 4. a category feed repeating the main feed ------------------------------------------------
 async def test_a_category_feed_repeating_main_feed_items_merges_topics_and_pushes_once(
-    database: Database, sb: Sandbox, poller: Poller, feed_id: int, audience: int
+    database: Database, sb: Sandbox, poller: Ingest, feed_id: int, audience: int
 ) -> None:
     category_id = await add_feed(database, f"{sb.station_url}{CATEGORY_PATH}")
     feed = station_feed(sb)
@@ -180,7 +179,7 @@ async def test_a_category_feed_repeating_main_feed_items_merges_topics_and_pushe
 async def test_malformed_xml_that_feedparser_reads_is_stored_with_a_warning(
     database: Database,
     sb: Sandbox,
-    poller: Poller,
+    poller: Ingest,
     feed_id: int,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -189,7 +188,7 @@ async def test_malformed_xml_that_feedparser_reads_is_stored_with_a_warning(
     assert broken != station_feed(sb)
     sb.station.set(FEED_PATH, broken)
 
-    with caplog.at_level(logging.WARNING, logger="bot.feeds.poller"):
+    with caplog.at_level(logging.WARNING, logger="bot.services.ingest"):
         outcome = await poller.poll(feed_id)
 
     assert (outcome.status, outcome.new) == ("stored", 10)
@@ -199,7 +198,7 @@ async def test_malformed_xml_that_feedparser_reads_is_stored_with_a_warning(
 
 
 async def test_an_html_page_instead_of_the_feed_is_recorded_as_not_a_feed(
-    database: Database, sb: Sandbox, poller: Poller, feed_id: int
+    database: Database, sb: Sandbox, poller: Ingest, feed_id: int
 ) -> None:
     sb.station.fail(FEED_PATH, "html")
 
@@ -214,7 +213,7 @@ async def test_an_html_page_instead_of_the_feed_is_recorded_as_not_a_feed(
 
 
 async def test_an_empty_feed_is_no_error_and_stores_nothing(
-    database: Database, sb: Sandbox, poller: Poller, feed_id: int, audience: int
+    database: Database, sb: Sandbox, poller: Ingest, feed_id: int, audience: int
 ) -> None:
     full_feed = station_feed(sb)
     sb.station.set(FEED_PATH, with_items(full_feed, []))
@@ -238,7 +237,7 @@ async def test_an_empty_feed_is_no_error_and_stores_nothing(
 async def test_http_errors_count_failures_and_back_off_exponentially(
     database: Database,
     sb: Sandbox,
-    poller: Poller,
+    poller: Ingest,
     feed_id: int,
     clock: Clock,
     status: str,
@@ -268,7 +267,7 @@ async def test_http_errors_count_failures_and_back_off_exponentially(
 async def test_a_feed_that_hangs_times_out_quickly_and_keeps_what_was_stored(
     database: Database,
     sb: Sandbox,
-    make_poller: PollerFactory,
+    make_poller: IngestFactory,
     feed_id: int,
     mode: str,
 ) -> None:
@@ -289,7 +288,7 @@ async def test_a_feed_that_hangs_times_out_quickly_and_keeps_what_was_stored(
 
 @pytest.mark.parametrize("declare_length", [False, True], ids=["streamed", "content-length"])
 async def test_a_50_mb_body_is_refused_by_the_size_cap_quickly(
-    database: Database, sb: Sandbox, poller: Poller, feed_id: int, declare_length: bool
+    database: Database, sb: Sandbox, poller: Ingest, feed_id: int, declare_length: bool
 ) -> None:
     sb.station.fail(FEED_PATH, "huge", size_mb=50, declare_length=declare_length)
 
@@ -314,7 +313,7 @@ async def test_a_50_mb_body_is_refused_by_the_size_cap_quickly(
 async def test_a_wrongly_declared_encoding_still_gives_correct_vietnamese_titles(
     database: Database,
     sb: Sandbox,
-    poller: Poller,
+    poller: Ingest,
     feed_id: int,
     declaration: str,
     content_type: str,
@@ -336,7 +335,7 @@ async def test_a_wrongly_declared_encoding_still_gives_correct_vietnamese_titles
 
 
 async def test_a_guid_repeated_inside_one_feed_is_one_article(
-    database: Database, sb: Sandbox, poller: Poller, feed_id: int, audience: int
+    database: Database, sb: Sandbox, poller: Ingest, feed_id: int, audience: int
 ) -> None:
     await prime(poller, feed_id)
     feed = station_feed(sb)
@@ -354,7 +353,7 @@ async def test_a_guid_repeated_inside_one_feed_is_one_article(
 async def test_entries_without_link_title_or_date_are_stored_sensibly(
     database: Database,
     sb: Sandbox,
-    poller: Poller,
+    poller: Ingest,
     feed_id: int,
     audience: int,
     clock: Clock,
@@ -371,7 +370,7 @@ async def test_entries_without_link_title_or_date_are_stored_sensibly(
     ]
     sb.station.set(FEED_PATH, with_items(feed, [*extra, *items]))
 
-    with caplog.at_level(logging.WARNING, logger="bot.feeds.poller"):
+    with caplog.at_level(logging.WARNING, logger="bot.services.ingest"):
         outcome = await poller.poll(feed_id)
 
     assert (outcome.status, outcome.new, outcome.enqueued) == ("stored", 3, 3 * audience)
@@ -387,7 +386,7 @@ async def test_entries_without_link_title_or_date_are_stored_sensibly(
 
 
 async def test_reordered_or_removed_items_push_nothing_again(
-    database: Database, sb: Sandbox, poller: Poller, feed_id: int, audience: int
+    database: Database, sb: Sandbox, poller: Ingest, feed_id: int, audience: int
 ) -> None:
     await prime(poller, feed_id)
     serve_with_new_item(sb, new_item(24880))
@@ -410,7 +409,7 @@ async def test_reordered_or_removed_items_push_nothing_again(
 
 
 async def test_no_fault_crashes_the_poller_or_loses_stored_articles(
-    database: Database, sb: Sandbox, make_poller: PollerFactory, feed_id: int, clock: Clock
+    database: Database, sb: Sandbox, make_poller: IngestFactory, feed_id: int, clock: Clock
 ) -> None:
     poller = make_poller(FeedFetcher(connect_timeout=1, read_timeout=0.4, total_timeout=0.8))
     await prime(poller, feed_id)
@@ -437,7 +436,7 @@ async def test_no_fault_crashes_the_poller_or_loses_stored_articles(
 async def test_ten_failures_in_a_row_alert_once_and_the_recovery_alerts_once(
     database: Database,
     sb: Sandbox,
-    poller: Poller,
+    poller: Ingest,
     feed_id: int,
     clock: Clock,
     alerts: Alerts,
@@ -469,7 +468,7 @@ async def test_ten_failures_in_a_row_alert_once_and_the_recovery_alerts_once(
 
 
 async def test_a_slow_feed_does_not_delay_another_feeds_poll(
-    database: Database, sb: Sandbox, poller: Poller, clock: Clock
+    database: Database, sb: Sandbox, poller: Ingest, clock: Clock
 ) -> None:
     # The slow feed is the more overdue one, so it is started first.
     slow_id = await add_feed(database, f"{sb.station_url}{FEED_PATH}", due=NOW - timedelta(hours=1))
@@ -498,7 +497,7 @@ async def test_a_slow_feed_does_not_delay_another_feeds_poll(
 async def test_retry_after_is_honoured_but_never_polls_sooner_than_the_interval(
     database: Database,
     sb: Sandbox,
-    poller: Poller,
+    poller: Ingest,
     feed_id: int,
     clock: Clock,
     mode: str,
@@ -521,7 +520,7 @@ async def test_retry_after_is_honoured_but_never_polls_sooner_than_the_interval(
 # --- 8. redirects ------------------------------------------------------------------------------
 @pytest.mark.parametrize(("status", "moves"), [(301, True), (308, True), (302, False)])
 async def test_a_permanent_redirect_updates_the_stored_feed_url(
-    database: Database, sb: Sandbox, poller: Poller, feed_id: int, status: int, moves: bool
+    database: Database, sb: Sandbox, poller: Ingest, feed_id: int, status: int, moves: bool
 ) -> None:
     old_url = f"{sb.station_url}{FEED_PATH}"
     sb.station.set("/tin-tuc/feed", station_feed(sb))
@@ -544,7 +543,7 @@ async def test_a_permanent_redirect_updates_the_stored_feed_url(
 async def test_a_revised_entry_marks_sent_messages_for_editing_within_48_hours(
     database: Database,
     sb: Sandbox,
-    poller: Poller,
+    poller: Ingest,
     feed_id: int,
     audience: int,
     clock: Clock,
@@ -582,7 +581,7 @@ async def test_a_revised_entry_marks_sent_messages_for_editing_within_48_hours(
 
 
 async def test_main_and_category_feeds_polled_at_the_same_moment_share_articles(
-    database: Database, sb: Sandbox, poller: Poller, clock: Clock, audience: int
+    database: Database, sb: Sandbox, poller: Ingest, clock: Clock, audience: int
 ) -> None:
     """Both feeds fall due together (as at start-up) and list the same stories."""
     main_id = await add_feed(database, f"{sb.station_url}{FEED_PATH}")
@@ -612,7 +611,7 @@ async def test_main_and_category_feeds_polled_at_the_same_moment_share_articles(
 
 
 async def test_an_item_with_no_text_in_the_feed_gets_its_summary_from_the_page_once(
-    database: Database, make_poller: PollerFactory, clock: Clock, audience: int
+    database: Database, make_poller: IngestFactory, clock: Clock, audience: int
 ) -> None:
     """A video post whose feed body is only a player: the summary comes from its page,
     which is read when the item is new, not again on every later change of the feed."""

@@ -1,0 +1,87 @@
+"""Feed drafts → storage's own input type, and one bounded batch stored in one transaction.
+
+Storage knows nothing of Vietnamese text: search folding and topic slugs are computed here,
+before it is called. Only entries that are new or changed are folded (~0.1 ms each on station
+articles): a 1,000-item feed re-read unchanged must not cost 0.1 s of CPU per poll.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.feeds.draft import ArticleDraft
+from bot.news.folding import fold
+from bot.news.topics import slugify
+from storage.repositories import articles
+from storage.repositories.articles import NewArticle, StoredText, TopicRef
+
+
+def search_text(title: str, summary: str, text: str) -> str:
+    """The accent-folded form /search matches against."""
+    return fold(f"{title}\n{summary}\n{text}")
+
+
+def to_new_article(
+    draft: ArticleDraft, stored: StoredText | None, slugs: dict[str, str] | None = None
+) -> NewArticle:
+    """One draft as storage takes it; ``stored`` is what is already stored for its entry."""
+    slugs = {} if slugs is None else slugs
+    topics = []
+    for name in draft.topics:
+        slug = slugs.get(name)
+        if slug is None:
+            slug = slugs[name] = slugify(name)
+        topics.append(TopicRef(name, slug))
+    folded: str | None
+    if stored is not None and stored.content_hash == draft.content_hash:
+        folded = None  # unchanged: storage rewrites nothing
+    elif stored is not None:  # a revision keeps the stored text the entry no longer carries
+        folded = search_text(
+            draft.title, draft.summary or stored.summary, draft.text or stored.text
+        )
+    else:
+        folded = search_text(draft.title, draft.summary, draft.text)
+    return NewArticle(
+        guid=draft.guid,
+        url=draft.url,
+        title=draft.title,
+        author=draft.author,
+        published_at=draft.published_at,
+        topics=tuple(topics),
+        image_url=draft.image_url,
+        video_url=draft.video_url,
+        summary=draft.summary,
+        text=draft.text,
+        content_hash=draft.content_hash,
+        search_text=folded,
+    )
+
+
+def prepare(
+    drafts: Sequence[ArticleDraft], stored: Mapping[str, StoredText | None]
+) -> list[NewArticle]:
+    """Every draft converted; a feed repeats the same few topic names, so each is slugged once."""
+    slugs: dict[str, str] = {}
+    return [to_new_article(d, stored.get(d.guid), slugs) for d in drafts]
+
+
+async def store_drafts(
+    session: AsyncSession,
+    feed_id: int,
+    drafts: Sequence[ArticleDraft],
+    *,
+    now: datetime,
+    backlog: bool,
+) -> articles.StoreResult:
+    """Store one batch of drafts (oldest first) in the caller's transaction."""
+    if not drafts:
+        return articles.StoreResult()
+    known = await articles.lookup(session, feed_id, [(d.guid, d.url) for d in drafts])
+    stored = {d.guid: known.stored(d.guid, d.url) for d in drafts}
+    # Folding is CPU work (~20 ms per 200 items): off the event loop, so handlers keep answering.
+    items = await asyncio.to_thread(prepare, drafts, stored)
+    return await articles.store(session, feed_id, items, now=now, backlog=backlog, known=known)
