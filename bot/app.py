@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from telegram import Bot
 from telegram.ext import Application, ApplicationBuilder
@@ -68,7 +69,7 @@ class Wiring:
     work: list[Work]
     alert: Alert  # alert_admins(text): the one sink for admin alerts
     # The leader-only loops themselves, for what will report on them (health, metrics).
-    ingest: Poller
+    ingest: Ingest
     sender: Sender
     # Transports and clients, closed last (even when start-up never got far enough to use them).
     closers: list[Closer] = field(default_factory=list)
@@ -82,7 +83,9 @@ def build(settings: Settings) -> Wiring:
     reply_transports = make_reply_transports()
     application = make_application(settings, services, reply_transports)
     alert = admin_alert(application.bot, settings.admin_chat_id, timeout_s=settings.send_timeout)
-    sender_bot = make_sender_bot(settings.token, settings.telegram_api_url)
+    sender_bot = make_sender_bot(
+        settings.token, settings.telegram_api_url, read_timeout=settings.send_timeout
+    )
     sender = make_sender(settings, database, sender_bot, limiter, alert)
     ingest = make_ingest(settings, database, alert, sender.wake)
     closers: list[Closer] = [t.shutdown for t in reply_transports]
@@ -177,13 +180,14 @@ def make_leadership(settings: Settings) -> Leadership:
     return AlwaysLeader()
 
 
-def make_sender_bot(token: str, api_url: str) -> Bot:
+def make_sender_bot(token: str, api_url: str, *, read_timeout: float = 30.0) -> Bot:
     """The outbox's own Bot: its own connection pool, so a broadcast never queues replies.
 
-    It never calls getUpdates; giving it the same transport for that slot spares an unused
-    httpx client (closing a transport twice is harmless).
+    Its read timeout is ``NEWSBOT_SEND_TIMEOUT``: Telegram under load answers in seconds, and
+    a timeout is an uncertain send (see ``bot.delivery.transport``). It never calls getUpdates;
+    giving it the same transport for that slot spares an unused httpx client.
     """
-    request = AiohttpRequest(connection_pool_size=64)
+    request = AiohttpRequest(connection_pool_size=64, read_timeout=read_timeout)
     return Bot(
         token,
         base_url=f"{api_url}/bot",
@@ -196,13 +200,13 @@ def make_sender_bot(token: str, api_url: str) -> Bot:
 def make_sender(
     settings: Settings, database: Database, bot: Bot, limiter: RateLimiter, alert: Alert
 ) -> Sender:
-    # ``alert`` is for the sender's stall alerts (the faults branch adds Sender(alert=...)).
-    return Sender(
-        database,
-        bot,
-        limiter,
-        config=SenderConfig(paid_broadcast=settings.paid_broadcast, timezone=settings.timezone),
+    config = SenderConfig(
+        paid_broadcast=settings.paid_broadcast,
+        timezone=settings.timezone,
+        stall_alert_after=timedelta(seconds=settings.send_stall_alert_after),
+        alert_locale=settings.locale,
     )
+    return Sender(database, bot, limiter, config=config, alert=alert)
 
 
 def make_ingest(
@@ -244,7 +248,9 @@ def sender_work(sender: Sender, bot: Bot, database: Database) -> Work:
 
     async def release_leases() -> None:
         """Hand our leased rows back at a clean stop, so a successor (maybe under another
-        host name, which cannot tell we are gone) sends them at once, not in ~2 minutes."""
+        host name, which cannot tell we are gone) sends them at once, not in ~2 minutes.
+        Outcomes still in memory are written first: what went out is not sent again."""
+        await sender.record_pending()
         async with database.session() as session:
             released = await deliveries.release_leases(session, [sender.owner])
         if released:
