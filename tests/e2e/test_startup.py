@@ -132,3 +132,35 @@ async def test_sigterm_while_waiting_for_telegram_stops_cleanly(tmp_path: Path) 
         code = await bot.stop(limit_s=5)
     assert code == 0
     assert_clean(bot.output())
+
+
+async def test_telegram_going_away_while_running_costs_log_lines_not_the_bot(
+    tmp_path: Path,
+) -> None:
+    api_port, station_port = free_port(), free_port()
+    env = env_for(
+        f"http://127.0.0.1:{api_port}",
+        f"http://127.0.0.1:{station_port}",
+        f"sqlite+aiosqlite:///{tmp_path / 'newsbot.db'}",
+    )
+    async with Sandbox(port=api_port, station_port=station_port) as sb:
+        bot = await start_bot(env, tmp_path / "bot.log", tmp_path)
+        await wait_polling(bot)
+        lan = sb.user(user_id=1001, first_name="Lan")
+        await lan.send("/start")
+        assert "Xin chào Lan" in ((await sb.wait_for_message(lan.chat_id)).text or "")
+    try:
+        # Telegram is gone: the long poll fails, once per attempt, backing off.
+        await wait_for_log(bot, "Telegram unreachable", count=2)
+        async with Sandbox(port=api_port, station_port=station_port, first_update_id=500_001) as sb:
+            john = sb.user(user_id=1002, first_name="John", language_code="en")
+            await john.send("/start")
+            hello = await sb.wait_for_message(john.chat_id, timeout=30)
+            assert "Hello John" in (hello.text or "")
+            code = await bot.stop()
+    finally:
+        await bot.stop()
+    assert code == 0
+    log = bot.output()
+    assert_clean(log)
+    assert "Telegram reachable again" in log
