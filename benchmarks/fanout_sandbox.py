@@ -63,6 +63,7 @@ class Recorder:
             "chats": len(seen),
             "missing": count - len(seen),
             "duplicates": sum(n - 1 for n in seen.values() if n > 1),
+            "max_per_chat": max(seen.values(), default=0),
             "first_at": t_first,
             "last_at": t_last,
         }

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from telegram import Bot
 from telegram.ext import Application, ApplicationBuilder
@@ -83,9 +82,7 @@ def build(settings: Settings) -> Wiring:
     reply_transports = make_reply_transports()
     application = make_application(settings, services, reply_transports)
     alert = admin_alert(application.bot, settings.admin_chat_id, timeout_s=settings.send_timeout)
-    sender_bot = make_sender_bot(
-        settings.token, settings.telegram_api_url, read_timeout=settings.send_timeout
-    )
+    sender_bot = make_sender_bot(settings.token, settings.telegram_api_url, settings.send_timeout)
     sender = make_sender(settings, database, sender_bot, limiter, alert)
     ingest = make_ingest(settings, database, alert, sender.wake)
     closers: list[Closer] = [t.shutdown for t in reply_transports]
@@ -180,14 +177,15 @@ def make_leadership(settings: Settings) -> Leadership:
     return AlwaysLeader()
 
 
-def make_sender_bot(token: str, api_url: str, *, read_timeout: float = 30.0) -> Bot:
+def make_sender_bot(token: str, api_url: str, send_timeout: float = 30.0) -> Bot:
     """The outbox's own Bot: its own connection pool, so a broadcast never queues replies.
 
-    Its read timeout is ``NEWSBOT_SEND_TIMEOUT``: Telegram under load answers in seconds, and
-    a timeout is an uncertain send (see ``bot.delivery.transport``). It never calls getUpdates;
-    giving it the same transport for that slot spares an unused httpx client.
+    Its read timeout is ``send_timeout``: a shorter one than Telegram's real latency turns a
+    slow but successful send into a retry, a duplicate for the reader. It never calls
+    getUpdates; giving it the same transport for that slot spares an unused httpx client
+    (closing a transport twice is harmless).
     """
-    request = AiohttpRequest(connection_pool_size=64, read_timeout=read_timeout)
+    request = AiohttpRequest(connection_pool_size=64, read_timeout=send_timeout)
     return Bot(
         token,
         base_url=f"{api_url}/bot",
@@ -200,13 +198,7 @@ def make_sender_bot(token: str, api_url: str, *, read_timeout: float = 30.0) -> 
 def make_sender(
     settings: Settings, database: Database, bot: Bot, limiter: RateLimiter, alert: Alert
 ) -> Sender:
-    config = SenderConfig(
-        paid_broadcast=settings.paid_broadcast,
-        timezone=settings.timezone,
-        stall_alert_after=timedelta(seconds=settings.send_stall_alert_after),
-        alert_locale=settings.locale,
-    )
-    return Sender(database, bot, limiter, config=config, alert=alert)
+    return Sender(database, bot, limiter, config=SenderConfig.from_settings(settings), alert=alert)
 
 
 def make_ingest(

@@ -44,7 +44,7 @@ class Audience(StrEnum):
 class MessageKind(StrEnum):
     """What a delivery says, stored in ``deliveries.message_kind``; chooses its renderer.
 
-    Adding a kind: one member here, one renderer registered in ``bot.delivery.render``
+    Adding a kind: one member here, one renderer registered in ``bot.delivery.messages``
     (``@renderer(MessageKind.X)``), and an enqueue function in ``storage.repositories.
     deliveries`` (or a call of ``enqueue_message``) that writes its rows with a ``ref``.
     """

@@ -73,12 +73,22 @@ class EnumString(TypeDecorator[_E]):
     def __init__(self, enum: type[_E], length: int) -> None:
         super().__init__(length)
         self.enum = enum
+        # Dict lookups (0.10 µs) instead of Enum.__call__ (0.29 µs): they run for every outbox
+        # row claimed or sent.
+        self._members: dict[str, _E] = {member.value: member for member in enum}
+        self._values: dict[str, str] = {member.value: member.value for member in enum}
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
-        return None if value is None else self.enum(value).value
+        if value is None:
+            return None
+        stored = self._values.get(value)
+        return stored if stored is not None else self.enum(value).value  # raises when unknown
 
     def process_result_value(self, value: Any, dialect: Dialect) -> _E | None:
-        return None if value is None else self.enum(value)
+        if value is None:
+            return None
+        member = self._members.get(value)
+        return member if member is not None else self.enum(value)  # raises for a stray value
 
 
 def utcnow() -> datetime:

@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.delivery.stall import Backlog
 from storage.db import Database
+from storage.enums import DeliveryStatus
 from storage.models import Delivery
 from storage.repositories import chats, deliveries
 from storage.repositories.deliveries import Claimed
@@ -77,21 +77,40 @@ async def recover_leases(database: Database, me: str) -> int:
     return released
 
 
-async def backlog(database: Database) -> Backlog:
-    """Messages waiting to go out, and when the oldest was enqueued (for the stall alert).
+async def backlog(database: Database, now: datetime) -> int:
+    """Messages held up: waiting rows that are due, or were tried and wait for a retry.
 
-    Asked only when sending may be stalled (at most once a minute then), so one aggregate
-    over the waiting rows is cheap enough; edits of sent messages are not counted.
+    A row scheduled for later and never tried (a digest for tomorrow morning) is not held up.
+    Counted only when sending may be stalled (at most once a minute then).
+    """
+    held_up = or_(Delivery.due_at <= now, Delivery.attempts > 0, Delivery.last_error.is_not(None))
+    async with database.session() as session:
+        waiting = await session.scalar(
+            select(func.count())
+            .select_from(Delivery)
+            .where(Delivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.SENDING)), held_up)
+        )
+    return int(waiting or 0)
+
+
+async def resume_retries(database: Database, now: datetime) -> int:
+    """Sending works again after an outage: rows waiting out a backoff are due now.
+
+    Only rows already tried (a scheduled digest keeps its time); one bulk UPDATE, once per
+    outage. A chat still blocked by a 429 stays blocked: the limiter holds its rows back.
     """
     async with database.session() as session:
-        waiting, oldest = (
-            await session.execute(
-                select(func.count(), func.min(Delivery.created_at)).where(
-                    Delivery.status.in_(("pending", "sending"))
-                )
+        result = await session.execute(
+            update(Delivery)
+            .where(
+                Delivery.status == DeliveryStatus.PENDING,
+                Delivery.due_at > now,
+                Delivery.attempts > 0,
+                Delivery.last_error.is_not(None),
             )
-        ).one()
-    return Backlog(int(waiting), oldest)
+            .values(due_at=now)
+        )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def record(session: AsyncSession, outcomes: Sequence[Outcome], *, now: datetime) -> None:

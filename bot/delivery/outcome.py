@@ -15,7 +15,10 @@ any transient error, so nothing is lost, and a duplicate can happen only when Te
 deliver but its answer never arrived within ``send_timeout`` (30 s by default; Telegram under
 load answers in several seconds, so this is rare). The sender counts uncertain attempts and the
 sends that followed one (``stats["uncertain"]``, ``stats["resent_after_uncertain"]``): the
-second number is an upper bound on duplicates.
+second number is an upper bound on duplicates. The retry of a chat whose last try was
+uncertain waits twice as long for its answer (up to ``UNCERTAIN_READ_CAP_S``): if Telegram is
+slower than ``send_timeout`` for a while, a row is doubled at most once or twice instead of on
+every retry until it expires.
 """
 
 from __future__ import annotations
@@ -88,6 +91,20 @@ class Verdict:
     fate: Fate | None = None  # set for transient failures (retried or given up)
 
 
+# Longest read timeout of a retry after uncertain tries (the doubling stops here).
+UNCERTAIN_READ_CAP_S = 120.0
+
+
+def patience_after_uncertain(previous: float | None, default: float | None) -> float | None:
+    """Read timeout for the next try of a chat whose try just timed out after being written:
+    twice the one that try used (``previous``, else the transport's ``default``), capped.
+    ``None`` (no limit) stays ``None``."""
+    base = previous if previous is not None else default
+    if base is None:
+        return None
+    return min(2 * base, max(UNCERTAIN_READ_CAP_S, base))
+
+
 def backoff(attempts: int, rng: Callable[[], float] = random.random) -> float:
     """Wait before the next try after ``attempts`` failed ones: 2-3 s, 4-6 s, … at most 300 s.
 
@@ -129,7 +146,21 @@ def expired_reason(expires_at: datetime, attempts: int, last_error: str | None) 
 
 
 def is_expired(expires_at: datetime | None, now: datetime) -> bool:
+    """A row past its ``expires_at`` is not sent at all (a sender down for a day does not
+    flood readers with yesterday's news when it comes back)."""
     return expires_at is not None and now >= expires_at
+
+
+# Corrections are requested up to 48 h after publication (deliveries.EDIT_WINDOW); an edit of
+# a message already sent is worth retrying that long, even after the push stopped being news.
+EDIT_RETRY_WINDOW = timedelta(hours=48)
+
+
+def edit_deadline(expires_at: datetime | None, created_at: datetime | None) -> datetime | None:
+    """Until when a failed edit is retried: the row's expiry, stretched to the edit window."""
+    if expires_at is None or created_at is None:
+        return expires_at
+    return max(expires_at, created_at + EDIT_RETRY_WINDOW)
 
 
 def internal_error(

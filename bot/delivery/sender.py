@@ -4,6 +4,10 @@ Crash safety rests on three rules: a row is leased before it is sent; an outcome
 soon after the call returns (in small batches); an expired lease makes a row claimable again.
 So only messages in flight, or sent but not yet recorded, can be repeated after a crash:
 at most ``in_flight + record_batch`` of them.
+
+Every message kind takes the same path: an article renders from its stored row (loaded once
+per batch), any other kind from its payload through ``bot.delivery.messages``; both give a
+``RenderedMessage``, which the send and edit calls below handle alike.
 """
 
 from __future__ import annotations
@@ -29,10 +33,22 @@ from telegram.warnings import PTBUserWarning
 from bot.delivery import ledger
 from bot.delivery.ledger import Outcome
 from bot.delivery.limiter import RateLimiter
-from bot.delivery.outcome import Fate, Verdict, internal_error, judge
+from bot.delivery.messages import BadPayload, render_message
+from bot.delivery.outcome import (
+    Fate,
+    Verdict,
+    edit_deadline,
+    expired_reason,
+    internal_error,
+    is_expired,
+    judge,
+    patience_after_uncertain,
+)
 from bot.delivery.render import ArticleView, RenderedMessage, render
 from bot.delivery.stall import StallAlarm, StallWatch
+from config.settings import Settings
 from storage.db import Database
+from storage.enums import MessageKind
 from storage.models import Article, utcnow
 from storage.repositories import deliveries
 from storage.repositories.deliveries import Claimed
@@ -48,6 +64,7 @@ warnings.filterwarnings(
 )
 
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+_ARTICLE = MessageKind.ARTICLE
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +80,16 @@ class SenderConfig:
     # No successful send for this long while messages wait tells the admins (once).
     stall_alert_after: timedelta = timedelta(seconds=300)
     alert_locale: str = "vi"  # language of the admins' alerts
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SenderConfig:
+        """The operator's settings that shape sending (the send timeout is the Bot's)."""
+        return cls(
+            paid_broadcast=settings.paid_broadcast,
+            timezone=settings.timezone,
+            stall_alert_after=timedelta(seconds=settings.send_stall_alert_after),
+            alert_locale=settings.locale,
+        )
 
 
 class Sender:
@@ -103,9 +130,13 @@ class Sender:
         self.rng = rng  # backoff jitter
         # Rows whose last try was uncertain (maybe delivered): a later send may be a duplicate.
         self._uncertain: set[int] = set()
+        # Read timeout for a chat's next call after an uncertain one (one call per chat at a
+        # time, so the chat identifies the retry): a slow Telegram gets longer to answer.
+        self._patience: dict[int, float] = {}
         self.stall = StallAlarm(
-            StallWatch(self.config.stall_alert_after, started=clock()),
-            backlog=lambda: ledger.backlog(database),
+            StallWatch(self.config.stall_alert_after),
+            backlog=lambda now: ledger.backlog(database, now),
+            resume=lambda now: ledger.resume_retries(database, now),
             alert=alert,
             locale=self.config.alert_locale,
         )
@@ -140,7 +171,9 @@ class Sender:
         if not rows:
             await self.stall.tick(self.clock())
             return 0
-        views = await self._load_views({r.article_id for r in rows if r.article_id is not None})
+        views = await self._load_views(
+            {r.article_id for r in rows if r.article_id is not None and r.message_kind is _ARTICLE}
+        )
         try:
             await self._send_batch(rows, views)
         finally:
@@ -163,6 +196,7 @@ class Sender:
     async def _send_batch(self, rows: Sequence[Claimed], views: dict[int, ArticleView]) -> None:
         waiting: deque[Claimed] = deque(rows)
         self._gone.clear()  # a chat that unblocked us and subscribed again is not held back
+        now = self.clock
         claimed_at = time.monotonic()
         while waiting:
             row = self._next_ready(waiting)
@@ -173,10 +207,17 @@ class Sender:
             if gone is not None and row.edit_revision is None:
                 self._record(Outcome(row, "cancelled", error=gone))
                 continue
-            view = views.get(row.article_id) if row.article_id is not None else None
-            if view is None:
-                self._record(Outcome(row, "failed", error="article no longer exists"))
+            # No longer news: not sent late (clock read only for rows that can expire).
+            if row.expires_at and row.edit_revision is None and is_expired(row.expires_at, now()):
+                why = expired_reason(row.expires_at, row.attempts, None)
+                self._record(Outcome(row, "failed", error=why))
                 continue
+            view = None  # every kind but the article renders from its payload
+            if row.message_kind is _ARTICLE:
+                view = views.get(row.article_id) if row.article_id is not None else None
+                if view is None:
+                    self._record(Outcome(row, "failed", error="article no longer exists"))
+                    continue
             # Take the connection slot first: booking a send and then queueing for a slot
             # would let the booked time drift and eat the limiter's jitter margin.
             await self._slots.acquire()
@@ -226,15 +267,17 @@ class Sender:
 
     # ------------------------------------------------------------------ one delivery
 
-    async def _deliver(self, row: Claimed, view: ArticleView) -> None:
+    async def _deliver(self, row: Claimed, view: ArticleView | None) -> None:
         try:
-            message = render(
-                view, locale=row.locale, with_image=row.with_image, tz=self.config.timezone
-            )
+            message = self._render(row, view)
             if row.edit_revision is not None:
                 result = await self._edit(row, view, message)
             else:
                 result = await self._send(row, view, message)
+        except BadPayload as error:  # a bug upstream: the same payload would fail again
+            log.error("delivery %s (%s %s) cannot be rendered: %s", row.id, row.message_kind,
+                      row.ref, error)  # fmt: skip
+            result = Outcome(row, "failed", error=f"cannot render: {error}")
         except Exception as error:  # never let one row kill the batch
             log.exception("delivery %s crashed", row.id)
             verdict = internal_error(
@@ -247,13 +290,27 @@ class Sender:
             self._finished.set()
         self._record(result)
 
-    async def _send(self, row: Claimed, view: ArticleView, message: RenderedMessage) -> Outcome:
+    def _render(self, row: Claimed, view: ArticleView | None) -> RenderedMessage:
+        """The row's message: one rendering per content and variant, shared by every row."""
+        tz = self.config.timezone
+        if row.message_kind is _ARTICLE:
+            assert view is not None  # _send_batch fails article rows without one
+            return render(view, locale=row.locale, with_image=row.with_image, tz=tz)
+        return render_message(
+            row.message_kind, row.payload or "", locale=row.locale, with_image=row.with_image, tz=tz
+        )
+
+    async def _send(
+        self, row: Claimed, view: ArticleView | None, message: RenderedMessage
+    ) -> Outcome:
         as_photo = message.photo_url is not None and message.caption is not None
         plain = False
+        # An article's revision; any other message starts at 1 (request_edit counts on).
+        revision = view.revision if view is not None else 1
         for _ in range(3):  # photo -> text -> plain text, at most
             try:
                 sent = await self._call_send(row, message, as_photo=as_photo, plain=plain)
-                return Outcome(row, "sent", sent, as_photo, view.revision)
+                return Outcome(row, "sent", sent, as_photo, revision)
             except TelegramError as error:
                 verdict = judge(
                     error,
@@ -261,20 +318,23 @@ class Sender:
                     as_photo=as_photo,
                     editing=False,
                     now=self.clock(),
+                    expires_at=row.expires_at,
                     rng=self.rng,
                 )
                 if verdict.action == "no_photo":
-                    log.info("photo for article %s refused (%s); sending text", view.id, error)
+                    log.info("photo for %s refused (%s); sending text", _what(row), error)
                     as_photo = False
                     continue
                 if verdict.action == "plain_text" and not plain:
-                    log.error("rendering bug: article %s refused as HTML: %s", view.id, error)
+                    log.error("rendering bug: %s refused as HTML: %s", _what(row), error)
                     plain, as_photo = True, False
                     continue
                 return self._after_error(row, verdict)
         return Outcome(row, "failed", error="no form of the message was accepted")
 
-    async def _edit(self, row: Claimed, view: ArticleView, message: RenderedMessage) -> Outcome:
+    async def _edit(
+        self, row: Claimed, view: ArticleView | None, message: RenderedMessage
+    ) -> Outcome:
         assert row.message_id is not None and row.edit_revision is not None
         editing = {"chat_id": row.chat_id, "message_id": row.message_id}
         try:
@@ -302,6 +362,7 @@ class Sender:
                 as_photo=False,
                 editing=True,
                 now=self.clock(),
+                expires_at=edit_deadline(row.expires_at, row.created_at),
                 rng=self.rng,
             )
             if verdict.action != "done":
@@ -314,6 +375,11 @@ class Sender:
             if verdict.fate is Fate.UNCERTAIN:
                 log.warning("delivery %s to %s: %s", row.id, row.chat_id, verdict.reason)
                 self._uncertain.add(row.id)
+                patience = patience_after_uncertain(
+                    self._patience.get(row.chat_id), self.bot.request.read_timeout
+                )
+                if patience is not None:
+                    self._patience[row.chat_id] = patience
         if verdict.action == "wait_chat":
             self.limiter.block_chat(row.chat_id, verdict.delay_s)
             # Recorded (the station sees why the row waits) but not held against the message.
@@ -338,6 +404,12 @@ class Sender:
         }
         if row.silent:
             common["disable_notification"] = True
+        if message.reply_to_message_id is not None:
+            # A thread's post may have been deleted: the comment still goes to the group.
+            common["reply_parameters"] = {
+                "message_id": message.reply_to_message_id,
+                "allow_sending_without_reply": True,
+            }
         if self.config.paid_broadcast:
             common["allow_paid_broadcast"] = True
         if as_photo:
@@ -365,7 +437,10 @@ class Sender:
     async def _api(self, method: str, **params: Any) -> Any:
         # do_api_request returns the raw result: no Message object is built per send, which
         # matters at 1,000 sends/s.
-        return await self.bot.do_api_request(method, api_kwargs=params)
+        patience = self._patience.get(params["chat_id"]) if self._patience else None
+        if patience is None:
+            return await self.bot.do_api_request(method, api_kwargs=params)
+        return await self.bot.do_api_request(method, api_kwargs=params, read_timeout=patience)
 
     # ------------------------------------------------------------------ bookkeeping
 
@@ -373,9 +448,11 @@ class Sender:
         self._results.append(result)
         self.stats[result.kind] = self.stats.get(result.kind, 0) + 1
         if result.kind in ("sent", "edited"):
-            self.stall.sent(self.clock())
-        elif result.kind == "retry":
-            self.stall.failed(result.error)
+            self.stall.sent()
+        elif result.kind == "retry" and result.error:  # not a busy chat's deferral
+            self.stall.failed(self.clock(), result.error)
+        if result.kind != "retry" and self._patience:
+            self._patience.pop(result.row.chat_id, None)
         if result.kind != "retry" and result.row.id in self._uncertain:
             self._uncertain.discard(result.row.id)
             if result.kind == "sent":  # the earlier, uncertain try may have arrived too
@@ -417,6 +494,13 @@ def article_view(article: Article) -> ArticleView:
         image_url=article.image_url,
         revision=article.revision,
     )
+
+
+def _what(row: Claimed) -> str:
+    """A row's message, for logs: ``article 12`` or ``notice burst:3:…``."""
+    if row.message_kind is _ARTICLE:
+        return f"article {row.article_id}"
+    return f"{row.message_kind} {row.ref}"
 
 
 def _preview(message: RenderedMessage) -> LinkPreviewOptions:

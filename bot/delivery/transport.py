@@ -154,7 +154,7 @@ class AiohttpRequest(BaseRequest):
         # (pool wait, DNS, TCP and TLS connect) and ClientConnectorError when connecting
         # failed: in both cases not a byte of the request was written.
         except (aiohttp.ConnectionTimeoutError, aiohttp.ClientConnectorError) as exc:
-            raise Unsent(f"not sent: {_describe(exc, url)}") from exc
+            raise Unsent(f"not connected: {_describe(exc, url)}") from exc
         except TimeoutError as exc:  # sock_read, or total while writing/reading
             raise AnswerTimedOut(f"no answer in time: {_describe(exc, url)}") from exc
         except aiohttp.ClientError as exc:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.i18n import lint, pofiles
-from bot.i18n.catalogue import SOURCE_ROOT, catalogue_path, read_compiled
+from bot.i18n.loader import SOURCE_ROOT, catalogue_path, read_compiled
 
 
 def _import_json(args: argparse.Namespace) -> int:
@@ -69,7 +69,7 @@ def _check(args: argparse.Namespace) -> int:
     for problem in problems:
         print(problem)
     for key in lint.unused(usages, catalogs["vi"]):
-        print(f"note: {key} is not used by any t()/tn() call", file=sys.stderr)
+        print(f"note: {key} is not named by any t()/tn()/deferred() call", file=sys.stderr)
     print(f"{len(usages)} calls, {len(problems)} problems")
     return 1 if problems else 0
 
@@ -95,7 +95,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     comp.add_argument("--check", action="store_true", help="only report stale .mo files (exit 1)")
     comp.set_defaults(run=_compile)
 
-    chk = commands.add_parser("check", help="check the catalogues and every t()/tn() call in bot/")
+    chk = commands.add_parser(
+        "check", help="check the catalogues and every t()/tn()/deferred() call in bot/"
+    )
     chk.set_defaults(run=_check)
 
     args = parser.parse_args(argv)

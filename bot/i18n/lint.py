@@ -5,9 +5,10 @@ Two halves, both run by tests/core/test_i18n.py and ``python -m bot.i18n check``
 * :func:`catalogue_problems` — every locale has the same messages, each translated (not empty,
   not fuzzy), in NFC, with a ``str.format`` template that has the same named placeholders in
   every locale, the same HTML flag and plurality, and as many plural forms as the locale has;
-* :func:`scan` + :func:`usage_problems` — every ``t``/``tn`` call in the code names its message
-  with a literal (or a conditional between literals), the message exists, ``tn`` is used for
-  plural messages and ``t`` for the others, and the call passes every placeholder.
+* :func:`scan` + :func:`usage_problems` — every call of a function that names a message
+  (``t``, ``t_html``, ``tn``, ``deferred``, ``deferred_n``) names it with a literal (or a
+  conditional between literals), the message exists, plural functions are used for plural
+  messages only, and the call passes every placeholder.
 """
 
 from __future__ import annotations
@@ -22,13 +23,13 @@ from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
 
-from bot.i18n.catalogue import HTML_CONTEXT
+from bot.i18n.loader import HTML_CONTEXT
 from bot.i18n.pofiles import entry_key, messages_of
 
 I18N_MODULE = "bot.i18n"
-FUNCTIONS = ("t", "tn")
-# Placeholders a call never passes by keyword: tn() fills {n} itself.
-_IMPLICIT = {"t": frozenset[str](), "tn": frozenset({"n"})}
+_MODULES = {I18N_MODULE, f"{I18N_MODULE}.translate", f"{I18N_MODULE}.deferred"}
+# Every function that names a message, and whether it takes a plural one (then it fills {n}).
+FUNCTIONS = {"t": False, "t_html": False, "deferred": False, "tn": True, "deferred_n": True}
 
 
 def forms_of(message: Message) -> tuple[str, ...]:
@@ -116,10 +117,10 @@ def catalogue_problems(catalogs: Mapping[str, Catalog], source: str = "vi") -> l
 
 @dataclass(frozen=True, slots=True)
 class Usage:
-    """One call of ``t``/``tn`` found in the code."""
+    """One call of a message-naming function found in the code."""
 
     where: str  # path:line
-    function: str  # "t" or "tn"
+    function: str  # "t", "tn", "t_html", "deferred" or "deferred_n"
     keys: tuple[str, ...]  # every key the call can use (two for a conditional)
     keywords: frozenset[str]
     splat: bool  # passes **params, so its keywords are not known statically
@@ -140,7 +141,7 @@ def _bound_names(tree: ast.Module) -> tuple[dict[str, str], set[str]]:
     functions: dict[str, str] = {}
     modules: set[str] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module == I18N_MODULE:
+        if isinstance(node, ast.ImportFrom) and node.module in _MODULES:
             for alias in node.names:
                 if alias.name in FUNCTIONS:
                     functions[alias.asname or alias.name] = alias.name
@@ -164,7 +165,7 @@ def _called_function(func: ast.expr, functions: dict[str, str], modules: set[str
 
 
 def scan_source(source: str, where: str) -> tuple[list[Usage], list[str]]:
-    """Calls of ``t``/``tn`` in one module, and the calls whose key is not literal."""
+    """Message-naming calls in one module, and the calls whose id is not literal."""
     tree = ast.parse(source, filename=where)
     functions, modules = _bound_names(tree)
     usages: list[Usage] = []
@@ -226,12 +227,16 @@ def usage_problems(usages: Iterable[Usage], catalogs: Mapping[str, Catalog]) -> 
                     problems.append(f"{usage.where}: {key!r} missing from the {locale} catalogue")
                     continue
                 plural = not isinstance(message.id, str)
-                if plural != (usage.function == "tn"):
-                    kind = "a plural message: call tn()" if plural else "not plural: call t()"
-                    problems.append(f"{usage.where}: {key!r} is {kind}")
+                wants_plural = FUNCTIONS[usage.function]
+                if plural != wants_plural:
+                    kind = "a plural message" if plural else "not plural"
+                    problems.append(
+                        f"{usage.where}: {key!r} is {kind}: {usage.function}() is not for it"
+                    )
                 if usage.splat:
                     continue
-                missing = _names(message) - usage.keywords - _IMPLICIT[usage.function]
+                implicit = {"n"} if wants_plural else set()
+                missing = _names(message) - usage.keywords - implicit
                 if missing:
                     problems.append(
                         f"{usage.where}: {key!r} ({locale}) needs {sorted(missing)} not passed"

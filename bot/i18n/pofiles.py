@@ -20,7 +20,7 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
-from bot.i18n.catalogue import HTML_CONTEXT, SOURCE_ROOT, catalogue_path
+from bot.i18n.loader import HTML_CONTEXT, SOURCE_ROOT, catalogue_path
 
 PROJECT = "kontum-newsbot"
 LANGUAGE_NAMES = {"vi": "Vietnamese", "en": "English"}

@@ -6,6 +6,7 @@ English; HTML messages escape their parameters; dates and numbers follow the loc
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import tomllib
@@ -19,10 +20,14 @@ import pytest
 from babel.messages.catalog import Catalog
 
 import bot
-import bot.i18n
+import bot.i18n.translate
 from bot.i18n import (
+    Deferred,
     Markup,
+    UnknownMessage,
     catalogue,
+    deferred,
+    deferred_n,
     format_date,
     format_datetime,
     format_number,
@@ -30,11 +35,13 @@ from bot.i18n import (
     lint,
     pick_locale,
     pofiles,
+    render,
     t,
+    t_html,
     tn,
 )
 from bot.i18n import __main__ as cli
-from bot.i18n.catalogue import SOURCE_ROOT, Catalogue, catalogue_path, read_compiled
+from bot.i18n.loader import SOURCE_ROOT, Catalogue, catalogue_path, read_compiled
 
 REPO = Path(__file__).resolve().parents[2]
 BOT = Path(bot.__file__).resolve().parent
@@ -70,7 +77,7 @@ def use_catalogues(
 
     def install(messages: dict[str, dict[str, object]]) -> None:
         loaded = build(tmp_path, messages)
-        monkeypatch.setattr(bot.i18n, "load", loaded.__getitem__)
+        monkeypatch.setattr(bot.i18n.translate, "load", loaded.__getitem__)
 
     return install
 
@@ -158,6 +165,7 @@ def test_html_messages_escape_the_readers_name() -> None:
     assert text.startswith("Xin chào &lt;Tí &amp; &quot;Tèo&quot;&gt;! 👋")
     assert "<b>Đài Phát thanh – Truyền hình Kon Tum</b>" in text  # the message's own markup
     assert isinstance(text, Markup)
+    assert t_html("start.welcome", "vi", name='<Tí & "Tèo">') == text  # HTML already
 
 
 def test_safe_markup_is_placed_as_it_is() -> None:
@@ -228,6 +236,59 @@ def test_a_forgotten_parameter_is_logged_not_raised(
     assert "message parameter name not given" in caplog.text
 
 
+# --- messages stored now, sent later -----------------------------------------------------
+
+
+def test_deferred_messages_survive_json_and_render_in_each_readers_language(
+    use_catalogues: Callable[..., None],
+) -> None:
+    use_catalogues(
+        {
+            "vi": {"html.burst": ("… và {n} bài khác từ <b>{source}</b>",), "plain": "{url} < 2"},
+            "en": {
+                "html.burst": (
+                    "… and {n} more story from <b>{source}</b>",
+                    "… and {n} more stories from <b>{source}</b>",
+                ),
+                "plain": "{url} < 2",
+            },
+        }
+    )
+    stored = json.loads(json.dumps(deferred_n("html.burst", 1, source="Đài A & B").to_json()))
+    message = Deferred.from_json({**stored, "url": "https://x.vn"})  # other fields ignored
+    assert message == deferred_n("html.burst", 1, source="Đài A & B")
+    assert render(message, "en") == "… and 1 more story from <b>Đài A &amp; B</b>"
+    assert render(message, "vi") == "… và 1 bài khác từ <b>Đài A &amp; B</b>"
+    assert render(deferred_n("html.burst", 1200, source="x"), "vi").startswith("… và 1.200 bài")
+    # A plain message is escaped whole, so a renderer can always send HTML.
+    assert render(deferred("plain", url="a<b"), "en") == "a&lt;b &lt; 2"
+    assert t_html("plain", "en", url="a<b") == "a&lt;b &lt; 2"
+    assert t("plain", "en", url="a<b") == "a<b < 2"
+
+
+def test_a_stored_message_the_catalogues_lost_is_refused() -> None:
+    with pytest.raises(UnknownMessage):
+        render(deferred("removed.since.queued"), "vi")
+    assert issubclass(UnknownMessage, KeyError)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        [],
+        {"params": {}},
+        {"key": 3},
+        {"key": "a", "params": ["x"]},
+        {"key": "a", "params": {"x": True}},
+        {"key": "a", "params": {"x": {"y": 1}}},
+        {"key": "a", "n": "2"},
+    ],
+)
+def test_bad_stored_messages_are_rejected(data: object) -> None:
+    with pytest.raises(ValueError):
+        Deferred.from_json(data)
+
+
 # --- the checks themselves fail when they should ------------------------------------------
 
 
@@ -255,6 +316,24 @@ def test_scanner_ignores_functions_named_t_that_are_not_ours() -> None:
     assert usages == [] and problems == []
 
 
+def test_scanner_sees_every_function_that_names_a_message() -> None:
+    usages, problems = lint.scan_source(
+        "from bot.i18n import t_html, deferred\n"
+        "from bot.i18n.deferred import deferred_n\n"
+        "t_html('a', locale)\n"
+        "deferred('b', url=u)\n"
+        "deferred_n('c', count, source=s)\n"
+        "deferred(BURST_KEY)\n",
+        "m.py",
+    )
+    assert [(u.function, u.keys) for u in usages] == [
+        ("t_html", ("a",)),
+        ("deferred", ("b",)),
+        ("deferred_n", ("c",)),
+    ]
+    assert problems == ["m.py:6: deferred() needs a literal message id, not an expression"]
+
+
 def test_usage_check_reports_missing_messages_and_parameters() -> None:
     usages, _ = lint.scan_source(
         "from bot.i18n import t, tn\n"
@@ -268,7 +347,7 @@ def test_usage_check_reports_missing_messages_and_parameters() -> None:
         "m.py:2: 'start.welcome' (vi) needs ['name'] not passed",
         "m.py:3: 'no.such.key' missing from the en catalogue",
         "m.py:3: 'no.such.key' missing from the vi catalogue",
-        "m.py:4: 'stop.done' is not plural: call t()",
+        "m.py:4: 'stop.done' is not plural: tn() is not for it",
     ]
 
 
@@ -313,7 +392,7 @@ def test_import_json_merges_new_and_changed_keys(
     incoming = tmp_path / "vi.json"
     incoming.write_text(
         '{"button.read": "📖 Đọc bài", "stop.done": "Đã hủy.", '
-        '"alert.feed_down": "⚠️ Nguồn tin {url} lỗi", '
+        '"alert.disk_full": "⚠️ Nguồn tin {url} lỗi", '
         '"notice.digest": "' + unicodedata.normalize("NFD", "<b>Bản tin</b> {title}") + '"}',
         "utf-8",
     )
@@ -326,14 +405,14 @@ def test_import_json_merges_new_and_changed_keys(
     assert loaded.entries["stop.done"].forms == ("Đã hủy.",)
     assert loaded.entries["notice.digest"].html
     assert loaded.entries["notice.digest"].forms == ("<b>Bản tin</b> {title}",)  # NFC now
-    assert not loaded.entries["alert.feed_down"].html
+    assert not loaded.entries["alert.disk_full"].html
     assert loaded.entries["start.welcome"] == catalogue("vi").entries["start.welcome"]
     assert cli.stale_locales(root) == []
     # Until English has the new keys, the check names them.
     problems = lint.catalogue_problems(
         {locale: pofiles.read_source(locale, root) for locale in LOCALES}
     )
-    assert "en: alert.feed_down: missing (present in vi)" in problems
+    assert "en: alert.disk_full: missing (present in vi)" in problems
 
 
 def test_import_json_flags_can_be_overridden(tmp_path: Path) -> None:

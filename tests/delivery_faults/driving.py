@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 
 from sqlalchemy import and_, func, or_, select
 
 from bot.delivery.sender import Sender
 from storage.db import Database
 from storage.models import Delivery
-from tests.delivery_e2e.helpers import FakeTime
+from storage.repositories import deliveries
+from tests.delivery_e2e.helpers import LOCAL_10AM, T0, FakeTime
 
 Event = tuple[float, Callable[[], None]]  # (fake seconds since start, change to the world)
 
 
 async def next_due(database: Database) -> float | None:
-    """Fake-clock-free: the earliest due_at of a row still to send or edit, as a datetime."""
+    """The earliest due_at of a row still to send or edit, as a POSIX timestamp."""
     async with database.session() as session:
         due = await session.scalar(
             select(func.min(Delivery.due_at)).where(
@@ -64,3 +66,11 @@ async def drive(
             target = min(target, fake.t + tick_s)
         fake.t = max(fake.t, target)
     raise AssertionError(f"no quiet outbox after {rounds} rounds (fake t={fake.t:.0f} s)")
+
+
+async def enqueue_until(database: Database, article_id: int, fresh_for: timedelta) -> int:
+    """Enqueue an article as ingest does: it is news for ``fresh_for`` (freshness_hours)."""
+    async with database.session() as session:
+        return await deliveries.enqueue_article(
+            session, article_id, now=T0, local_minute=LOCAL_10AM, expires_at=T0 + fresh_for
+        )

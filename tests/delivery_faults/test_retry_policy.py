@@ -15,6 +15,7 @@ from bot.delivery.outcome import (
     backoff,
     internal_error,
     judge,
+    patience_after_uncertain,
     retry_or_expire,
 )
 from bot.delivery.transport import AnswerLost, AnswerTimedOut, Unsent
@@ -83,7 +84,7 @@ def test_a_try_that_would_come_after_expiry_gives_up_with_the_reason() -> None:
     [
         (NetworkError("Internal Server Error"), Fate.REFUSED),  # PTB's text for a 500 answer
         (NetworkError("Bad Gateway"), Fate.REFUSED),
-        (Unsent("not sent: aiohttp.ClientConnectorError: Cannot connect"), Fate.UNSENT),
+        (Unsent("not connected: aiohttp.ClientConnectorError: Cannot connect"), Fate.UNSENT),
         (AnswerTimedOut("no answer in time"), Fate.UNCERTAIN),
         (AnswerLost("answer lost: aiohttp.ServerDisconnectedError"), Fate.UNCERTAIN),
         (TimedOut(), Fate.UNCERTAIN),  # another transport: cannot say when it fired
@@ -129,3 +130,12 @@ def test_a_bug_in_our_own_code_is_bounded() -> None:
     assert [v.action for v in tries[: MAX_INTERNAL_ATTEMPTS - 1]] == [Action.RETRY] * 5
     assert tries[MAX_INTERNAL_ATTEMPTS - 1].action is Action.FAIL
     assert tries[5].reason == "gave up after 6 attempts: internal error: boom"
+
+
+def test_each_uncertain_try_doubles_the_next_read_timeout_up_to_two_minutes() -> None:
+    waits = [patience_after_uncertain(None, 30.0)]
+    for _ in range(4):
+        waits.append(patience_after_uncertain(waits[-1], 30.0))
+    assert waits == [60.0, 120.0, 120.0, 120.0, 120.0]
+    assert patience_after_uncertain(None, None) is None  # no limit stays no limit
+    assert patience_after_uncertain(None, 200.0) == 200.0  # a longer setting is kept

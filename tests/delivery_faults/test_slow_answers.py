@@ -76,3 +76,25 @@ async def test_a_written_send_without_an_answer_is_uncertain_and_retried_after_b
         sent = await row_for(database, 7101)
         assert sent.status == "sent" and sent.attempts == 2 and sent.last_error is None
     await assert_no_limbo(database)
+
+
+async def test_after_an_uncertain_try_the_retry_waits_longer_for_its_answer(
+    database: Database,
+) -> None:
+    """Telegram slower than the send timeout for a while: the retry waits twice as long, so it
+    gets its answer instead of timing out (and possibly doubling the message) again."""
+    fake = FakeTime()
+    async with Sandbox() as sb:
+        sb.users([7301])
+        await add_subscribers(database, [7301])
+        await seed_article(database)
+        await enqueue(database, 1)
+        async with sender_on(sb, database, fake=fake, read_timeout=0.6) as sender:
+            sb.slow(0.9, times=2, chat=7301)  # both tries answered after 0.9 s
+            await drive(sender, fake, database)
+            stats = sender.stats
+        assert len(sb.messages(7301)) == 1
+        assert stats["uncertain"] == 1 and stats["sent"] == 1  # the 1.2 s retry got its answer
+        row = await row_for(database, 7301)
+        assert row.status == "sent" and row.attempts == 2
+    await assert_no_limbo(database)

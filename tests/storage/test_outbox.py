@@ -9,10 +9,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from alembic import command
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.engine import make_url
 
-from storage.db import Database
+from storage.db import Database, alembic_config
 from storage.enums import Audience, DeliveryStatus, MessageKind
 from storage.models import (
     Article,
@@ -284,6 +285,39 @@ async def test_a_message_to_listed_chats_is_queued_once_in_each_chats_language(
     assert all(r.ref == "stall:1" and r.priority == 0 for r in got.values())
 
 
+async def test_a_broadcast_reaches_every_active_reader_or_one_topics_in_one_statement(
+    database: Database,
+) -> None:
+    await seed(database)
+    announcement = {"text": "Lịch phát sóng Tết"}
+    async with database.session() as session:
+        everyone = await deliveries.enqueue_to_subscribers(
+            session, MessageKind.BROADCAST, payload=announcement, ref="broadcast:1", now=NOW,
+            local_minute=600,
+        )  # fmt: skip
+        twice = await deliveries.enqueue_to_subscribers(
+            session, MessageKind.BROADCAST, payload=announcement, ref="broadcast:1", now=NOW
+        )
+        sport = await deliveries.enqueue_to_subscribers(
+            session, MessageKind.BROADCAST, payload=announcement, ref="broadcast:2", now=NOW,
+            topic_id=2,
+        )  # fmt: skip
+    got = await rows(database)
+    first = {r.chat_id for r in got if r.ref == "broadcast:1"}
+    second = {r.chat_id for r in got if r.ref == "broadcast:2"}
+    # Digest-only reader 2 hears it too; the unsubscribed reader 1 and the channels do not.
+    assert first == {1000, 1001, 1002, 1003, 1004, 2, 3, 4, 5}
+    assert second == first - {4}  # reader 4 follows news only
+    assert (everyone, twice, sport) == (9, 0, 8)
+    assert all(r.kind is Audience.BULK and r.priority == 3 for r in got)
+    assert {r.chat_id for r in got if r.silent} == {5}  # asleep at 10:00, told quietly
+    with pytest.raises(ValueError):
+        async with database.session() as session:
+            await deliveries.enqueue_to_subscribers(
+                session, MessageKind.ARTICLE, payload={}, ref="x", now=NOW
+            )
+
+
 async def test_priorities_follow_the_audience_replies_first_bulk_last(database: Database) -> None:
     article = await seed(database)
     async with database.session() as session:
@@ -350,9 +384,9 @@ OLD_ROWS = [
     "fetched_at, updated_at, revision, content_hash, search_text, backlog) VALUES "
     f"(1, 1, 'g', 'a', 't', '', '', {T}, {T}, {T}, 1, 'h', '', false)",
     *(
-        "INSERT INTO deliveries (id, article_id, chat_id, kind, priority, status, locale, "
+        "INSERT INTO deliveries (article_id, chat_id, kind, priority, status, locale, "
         "with_image, silent, due_at, attempts, sent_as_photo, created_at) VALUES "
-        f"({n}, 1, {100 + n}, '{kind}', {prio}, '{status}', 'vi', true, false, {T}, 0, false, {T})"
+        f"(1, {100 + n}, '{kind}', {prio}, '{status}', 'vi', true, false, {T}, 0, false, {T})"
         for n, kind, prio, status in [
             (1, "channel", 1, "sent"),
             (2, "instant", 2, "pending"),
@@ -391,6 +425,18 @@ async def test_upgrading_keeps_queued_articles_with_their_audience_and_priority(
             (Audience.BULK, 3, DeliveryStatus.FAILED, MessageKind.ARTICLE),
         ]
         assert all(r.payload is None and r.ref is None and r.expires_at is None for r in got)
+        # Back to 0001 (whose sender knows only articles): articles stay, other kinds go.
+        async with old.session() as session:
+            await deliveries.enqueue_message(
+                session, MessageKind.NOTICE, [100], payload={"key": "stop.done"}, ref="n:1",
+                now=NOW, audience=Audience.REPLY,
+            )  # fmt: skip
+        async with old.engine.begin() as conn:
+            await conn.run_sync(lambda c: command.downgrade(alembic_config(c), "0001"))
+            kept = (await conn.execute(text("SELECT id FROM deliveries ORDER BY id"))).all()
+        assert [row.id for row in kept] == [1, 2, 3, 4]
+        await old.upgrade()
+        assert len(await rows(old)) == 4
     finally:
         await old.dispose()
         if name is not None:
