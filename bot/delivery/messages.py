@@ -18,7 +18,8 @@ Adding a kind (e.g. a poll):
 
 Payloads (``BadPayload`` when a required field is missing or of the wrong type):
 
-* notice: ``{"key": <catalogue key>, "params": {...}, "url": <optional 📖 link>}``;
+* notice: ``bot.i18n.Deferred.to_json()`` (``{"key": <catalogue id>, "params": {...}, "n":
+  <optional plural count>}``) plus ``"url"``: an optional 📖 link;
 * broadcast: ``{"text": <plain text>, "photo": <optional image URL or file_id>}``;
 * digest: ``{"sections": [{"topic": <name>, "items": [{"title": …, "url": …}]}]}``;
 * comment post: ``{"author": <name>, "text": <comment>, "reply_to": <message id or null>}``.
@@ -44,7 +45,7 @@ from bot.delivery.render import (
     is_web_url,
 )
 from bot.delivery.utf16 import html_visible_len, html_visible_text, truncate_utf16
-from bot.i18n import t
+from bot.i18n import Deferred, MissingParameter, UnknownMessage, render, t
 from storage.enums import MessageKind
 
 Payload = Mapping[str, Any]
@@ -145,21 +146,24 @@ def _read_button(url: object, locale: str) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup([[InlineKeyboardButton(t("button.read", locale), url=url.strip())]])
 
 
-def _escaped_params(params: object) -> dict[str, Any]:
-    """Notice parameters are user or feed text: escape strings for Telegram HTML."""
-    if params is None:
-        return {}
-    if not isinstance(params, dict):
-        raise BadPayload("notice params must be a JSON object")
-    escaped: dict[str, Any] = {}
-    for name, value in params.items():
-        if isinstance(value, str):
-            escaped[name] = escape_text(truncate_utf16(clean_text(value), PARAM_LIMIT))
-        elif isinstance(value, bool) or not isinstance(value, int | float):
-            raise BadPayload(f"notice param {name!r} must be a string or a number")
-        else:
-            escaped[name] = value
-    return escaped
+def _notice_message(payload: Payload) -> Deferred:
+    """The payload's catalogue message, its text parameters cleaned and cut (not escaped:
+    the message layer escapes every parameter of an HTML message)."""
+    params = payload.get("params")
+    if isinstance(params, dict):
+        payload = {
+            **payload,
+            "params": {
+                name: truncate_utf16(clean_text(value), PARAM_LIMIT)
+                if isinstance(value, str)
+                else value
+                for name, value in params.items()
+            },
+        }
+    try:
+        return Deferred.from_json(payload)
+    except ValueError as error:
+        raise BadPayload(f"notice: {error}") from None
 
 
 def _fit_html(parts: list[str], limit: int = TEXT_LIMIT) -> str:
@@ -177,13 +181,15 @@ def _fit_html(parts: list[str], limit: int = TEXT_LIMIT) -> str:
 @renderer(MessageKind.NOTICE)
 def render_notice(payload: Payload, locale: str, with_image: bool, tz: str) -> RenderedMessage:
     """A catalogue message in the reader's language, its parameters escaped."""
-    key = _text(payload, "key")
+    message = _notice_message(payload)
     try:
-        text = t(key, locale, **_escaped_params(payload.get("params")))
-    except KeyError as error:  # an unknown key or a parameter the template lacks
-        raise BadPayload(f"notice {key!r} cannot be rendered: missing {error}") from None
+        text = str(render(message, locale))
+    except UnknownMessage:  # a payload naming a message no catalogue has
+        raise BadPayload(f"notice {message.key!r} is in no catalogue") from None
+    except MissingParameter as error:
+        raise BadPayload(f"notice {message.key!r} needs the parameter {error}") from None
     if html_visible_len(text) > TEXT_LIMIT:
-        raise BadPayload(f"notice {key!r} is longer than Telegram allows")
+        raise BadPayload(f"notice {message.key!r} is longer than Telegram allows")
     return _message(text, buttons=_read_button(payload.get("url"), locale))
 
 
@@ -227,6 +233,7 @@ def render_comment_post(
     reply_to = payload.get("reply_to")
     if reply_to is not None and (isinstance(reply_to, bool) or not isinstance(reply_to, int)):
         raise BadPayload("comment reply_to must be a message id")
-    author = escape_text(truncate_utf16(_text(payload, "author"), 100))
-    body = escape_text(truncate_utf16(_text(payload, "text"), TEXT_LIMIT - 200))
-    return _message(t("comment.post", locale, name=author, text=body), reply_to=reply_to)
+    # Raw text: comment.post is an HTML message, so the message layer escapes its parameters.
+    author = truncate_utf16(_text(payload, "author"), 100)
+    body = truncate_utf16(_text(payload, "text"), TEXT_LIMIT - 200)
+    return _message(str(t("comment.post", locale, name=author, text=body)), reply_to=reply_to)

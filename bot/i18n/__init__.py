@@ -32,6 +32,7 @@ from bot.i18n.markup import Markup, escape
 from bot.i18n.translate import (
     DEFAULT_LOCALE,
     LOCALES,
+    MissingParameter,
     UnknownMessage,
     pick_locale,
     render,
@@ -46,6 +47,7 @@ __all__ = [
     "STATION_TZ",
     "Deferred",
     "Markup",
+    "MissingParameter",
     "UnknownMessage",
     "catalogue",
     "deferred",

@@ -64,13 +64,14 @@ def t_html(key: str, locale: str = DEFAULT_LOCALE, **params: Any) -> Markup:
 def render(message: Deferred, locale: str = DEFAULT_LOCALE) -> Markup:
     """A :class:`Deferred` message as Telegram HTML in ``locale`` (escaped as :func:`t_html`).
 
-    Raises :class:`UnknownMessage` (a ``KeyError``) when no catalogue has the id: a stored
-    payload naming a removed message is refused, not sent as a bare id to every reader.
+    Raises :class:`UnknownMessage` (a ``KeyError``) when no catalogue has the id, and
+    :class:`MissingParameter` (a ``KeyError``) when the message needs a parameter the payload
+    lacks: a stored payload is refused, not sent as a bare id or a ``{name}`` to every reader.
     """
     found = _lookup(message.key, locale)
     if found is None:
         raise UnknownMessage(message.key)
-    text, html = _translate(*found, message.n, dict(message.params))
+    text, html = _translate(*found, message.n, dict(message.params), strict=True)
     return Markup(text) if html else escape(text)
 
 
@@ -91,6 +92,10 @@ def _lookup(key: str, locale: str) -> tuple[Entry, Catalogue] | None:
     return None
 
 
+class MissingParameter(KeyError):
+    """A stored message lacks a parameter its template needs."""
+
+
 class _Params(dict[str, Any]):
     """Parameters for ``str.format_map``: a forgotten one is logged and left as ``{name}``."""
 
@@ -99,8 +104,13 @@ class _Params(dict[str, Any]):
         return "{" + name + "}"
 
 
+class _StrictParams(dict[str, Any]):
+    def __missing__(self, name: str) -> str:
+        raise MissingParameter(name)
+
+
 def _translate(
-    entry: Entry, cat: Catalogue, n: int | None, params: dict[str, Any]
+    entry: Entry, cat: Catalogue, n: int | None, params: dict[str, Any], *, strict: bool = False
 ) -> tuple[str, bool]:
     """The formatted text and whether it is HTML."""
     template = entry.forms[0]
@@ -110,9 +120,12 @@ def _translate(
         params = {"n": format_number(n, cat.locale), **params}
     if "{" not in template:
         return template, entry.html
-    values = _Params({k: html_param(v) for k, v in params.items()} if entry.html else params)
+    given = {k: html_param(v) for k, v in params.items()} if entry.html else params
+    values = _StrictParams(given) if strict else _Params(given)
     try:
         return template.format_map(values), entry.html
+    except MissingParameter:
+        raise
     except (ValueError, LookupError, AttributeError):
         # tests/core/test_i18n.py checks every template; a bad one must not crash a reply.
         log.exception("message template %r does not format", template)

@@ -12,16 +12,17 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.i18n import Deferred
 from storage.db import Database
 from storage.enums import Audience, MessageKind
 from storage.models import utcnow
 from storage.repositories import deliveries
 
 
-def notice(key: str, url: str | None = None, **params: str | int | float) -> dict[str, Any]:
-    """A notice payload: a catalogue key, its parameters (escaped when rendered) and an
-    optional 📖 link."""
-    payload: dict[str, Any] = {"key": key, "params": params}
+def notice(message: Deferred, url: str | None = None) -> dict[str, Any]:
+    """A notice payload: a catalogue message (``bot.i18n.deferred("key", …)``, its parameters
+    escaped when rendered) and an optional 📖 link."""
+    payload: dict[str, Any] = message.to_json()
     if url is not None:
         payload["url"] = url
     return payload

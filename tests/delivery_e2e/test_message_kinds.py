@@ -13,6 +13,7 @@ import pytest
 from bot.delivery import sender as sender_module
 from bot.delivery.messages import render_message
 from bot.delivery.render import RenderedMessage
+from bot.i18n import deferred
 from bot.services.outbox import Outbox, notice
 from storage.db import Database
 from storage.enums import Audience, DeliveryStatus, MessageKind
@@ -117,7 +118,7 @@ async def test_a_sent_message_is_edited_in_place_and_the_last_edit_wins(
     outbox = Outbox(database, clock=fake.now, wake=lambda: woken.append(True))
     async with Sandbox() as sb:
         sb.users([3101])
-        progress = notice("start.welcome", name="1/10")
+        progress = notice(deferred("start.welcome", name="1/10"))
         assert await outbox.notify([3101], progress, ref="progress:7") == 1
         assert await outbox.notify([3101], progress, ref="progress:7") == 0
         async with sender_on(sb, database, fake=fake) as sender:
@@ -125,7 +126,7 @@ async def test_a_sent_message_is_edited_in_place_and_the_last_edit_wins(
             [first] = sb.messages(3101)
             assert first.text is not None and "1/10" in first.text
             for done in ("5/10", "10/10"):  # two updates before the sender looks again
-                edit = notice("start.welcome", name=done)
+                edit = notice(deferred("start.welcome", name=done))
                 assert await outbox.edit(MessageKind.NOTICE, "progress:7", edit) == 1
             await settle(sender, fake, database)
         [edited] = sb.messages(3101)  # edited in place, nothing new sent
