@@ -66,6 +66,10 @@ class Wiring:
     source: UpdateSource
     leadership: Leadership
     work: list[Work]
+    alert: Alert  # alert_admins(text): the one sink for admin alerts
+    # The leader-only loops themselves, for what will report on them (health, metrics).
+    ingest: Ingest
+    sender: Sender
     # Transports and clients, closed last (even when start-up never got far enough to use them).
     closers: list[Closer] = field(default_factory=list)
 
@@ -96,6 +100,9 @@ def build(settings: Settings) -> Wiring:
             ingest_work(ingest, settings, database),
             sender_work(sender, sender_bot, database),
         ],
+        alert=alert,
+        ingest=ingest,
+        sender=sender,
         closers=closers,
     )
 
@@ -233,7 +240,9 @@ def sender_work(sender: Sender, bot: Bot, database: Database) -> Work:
 
     async def release_leases() -> None:
         """Hand our leased rows back at a clean stop, so a successor (maybe under another
-        host name, which cannot tell we are gone) sends them at once, not in ~2 minutes."""
+        host name, which cannot tell we are gone) sends them at once, not in ~2 minutes.
+        Outcomes still in memory are written first: what went out is not sent again."""
+        await sender.record_pending()
         async with database.session() as session:
             released = await deliveries.release_leases(session, [sender.owner])
         if released:

@@ -78,7 +78,7 @@ class Runtime:
 
     async def _start(self, stack: contextlib.AsyncExitStack) -> None:
         w = self.wiring
-        for closer in w.closers:
+        for closer in reversed(w.closers):  # closed in the listed order, after everything else
             stack.push_async_callback(_quietly, "closing a client", closer)
         stack.push_async_callback(_quietly, "closing the database", w.database.dispose)
         stack.push_async_callback(_quietly, "releasing the instance lock", w.lock.release)

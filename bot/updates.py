@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 # parse one update at a time. PTB warns on every such call that a typed method exists.
 warnings.filterwarnings(
     "ignore",
-    message=r"Please use 'Bot\.get_updates' instead of 'Bot\.do_api_request",
+    message=r"Please use 'Bot\.getUpdates' instead of 'Bot\.do_api_request",
     category=PTBUserWarning,
 )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import socket
 import sqlite3
@@ -167,9 +168,23 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """A session inside a transaction that commits on success."""
-        async with self.sessions() as session, session.begin():
+        """A session inside a transaction that commits on success.
+
+        A stop cancels background tasks wherever they are, often mid-transaction. Ending the
+        transaction and handing the connection back are shielded from that cancellation:
+        cancelled half-way they left connections in the pool's cleanup ("Exception during
+        reset", with a traceback, in 28 of 60 cancelled SQLite sessions; asyncpg connections
+        torn down with "unexpected connection_lost" on PostgreSQL).
+        """
+        session = self.sessions()
+        try:
             yield session
+        except BaseException:
+            # The original error (or the cancellation) is what the caller must see.
+            with contextlib.suppress(Exception):
+                await asyncio.shield(_end(session, commit=False))
+            raise
+        await asyncio.shield(_end(session, commit=True))
 
     async def check(self) -> None:
         """Raise ``DatabaseUnavailable`` (transient or permanent) unless the database answers."""
@@ -210,6 +225,17 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+async def _end(session: AsyncSession, *, commit: bool) -> None:
+    """Commit or roll back, then hand the connection back: one step, so it is shielded whole."""
+    try:
+        if commit:
+            await session.commit()
+        else:
+            await session.rollback()
+    finally:
+        await session.close()
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

@@ -460,6 +460,11 @@ class Sender:
                     self.stats.get("resent_after_uncertain", 0) + 1
                 )
 
+    async def record_pending(self) -> None:
+        """Write outcomes not written yet: at a clean stop, after ``run_forever`` was cancelled
+        mid-batch, so sends that went out are not handed back and sent again."""
+        await self._flush()
+
     async def _flush(self) -> None:
         if not self._results:
             return

@@ -116,9 +116,16 @@ class Ingest:
 
     async def run_forever(self, tick_s: float = 1.0) -> None:
         """Start every due feed's poll as it falls due; never wait on a slow one."""
-        while True:
-            await self.start_due()
-            await asyncio.sleep(tick_s)
+        try:
+            while True:
+                await self.start_due()
+                await asyncio.sleep(tick_s)
+        finally:
+            # A stopped loop stops its polls: none may outlive the database it writes to.
+            polls = list(self._in_flight.values())
+            for task in polls:
+                task.cancel()
+            await asyncio.gather(*polls, return_exceptions=True)
 
     async def start_due(self) -> list[asyncio.Task[PollOutcome]]:
         async with self.database.session() as session:

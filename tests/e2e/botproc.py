@@ -11,16 +11,23 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from tests.conftest import REPO
-from tests.sandbox import Sandbox
+from tests.sandbox import DEFAULT_TOKEN, Sandbox
 
 
 def bot_env(sb: Sandbox, database_url: str, **extra: str) -> dict[str, str]:
+    return env_for(sb.api_url, sb.station_url, database_url, token=sb.token, **extra)
+
+
+def env_for(
+    api_url: str, station_url: str, database_url: str, *, token: str = DEFAULT_TOKEN, **extra: str
+) -> dict[str, str]:
+    """The bot's environment for a sandbox that may not be up yet (its URLs given)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
     env.update(
-        NEWSBOT_TELEGRAM_TOKEN=sb.token,
-        NEWSBOT_TELEGRAM_API_URL=sb.api_url,
+        NEWSBOT_TELEGRAM_TOKEN=token,
+        NEWSBOT_TELEGRAM_API_URL=api_url,
         NEWSBOT_DATABASE_URL=database_url,
-        NEWSBOT_FEEDS=f"{sb.station_url}/feed",
+        NEWSBOT_FEEDS=f"{station_url}/feed",
         NEWSBOT_POLL_INTERVAL="1",
         PYTHONUNBUFFERED="1",
     )
@@ -50,6 +57,18 @@ async def start_bot(env: dict[str, str], log: Path, cwd: Path) -> BotProcess:
     )  # fmt: skip
     handle.close()
     return BotProcess(process, log)
+
+
+async def wait_for_log(bot: BotProcess, needle: str, count: int = 1, limit_s: float = 30.0) -> str:
+    """Until ``needle`` appears ``count`` times in the bot's log; returns the log."""
+    deadline = asyncio.get_running_loop().time() + limit_s
+    while (output := bot.output()).count(needle) < count:
+        if bot.process.returncode is not None:
+            raise AssertionError(f"the bot exited early:\n{output}")
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"{needle!r} not logged {count} times:\n{output}")
+        await asyncio.sleep(0.05)
+    return output
 
 
 async def wait_polling(bot: BotProcess, limit_s: float = 30.0) -> None:

@@ -97,12 +97,21 @@ def test_run_without_a_token_names_the_variable() -> None:
     [
         ({"NEWSBOT_TELEGRAM_TOKEN": "oops"}, "NEWSBOT_TELEGRAM_TOKEN"),
         ({"NEWSBOT_LOCALE": "de"}, "NEWSBOT_LOCALE"),
+        # A URL that can never work stops at once (an unreachable server is waited for:
+        # tests/e2e/test_startup.py).
         (
             {
                 "NEWSBOT_TELEGRAM_TOKEN": "123456789:AAEfakefakefakefakefakefake_123",
-                "NEWSBOT_DATABASE_URL": "postgresql+asyncpg://nobody:secretpw@127.0.0.1:1/x",
+                "NEWSBOT_DATABASE_URL": "postgresql+asyncpg://nobody:secretpw@127.0.0.1:port/x",
             },
-            "NEWSBOT_DATABASE_URL",
+            "NEWSBOT_DATABASE_URL is malformed",
+        ),
+        (
+            {
+                "NEWSBOT_TELEGRAM_TOKEN": "123456789:AAEfakefakefakefakefakefake_123",
+                "NEWSBOT_DATABASE_URL": "sqlite+aiosqlite:////proc/newsbot/x.db",
+            },
+            "NEWSBOT_DATABASE_URL points into /proc/newsbot, which cannot be created",
         ),
     ],
 )
@@ -126,3 +135,4 @@ async def test_a_rejected_token_is_a_plain_error(tmp_path: Path) -> None:
     assert code == 2
     assert "rejected NEWSBOT_TELEGRAM_TOKEN" in bot.output()
     assert "wrongwrong" not in bot.output() and "Traceback" not in bot.output()
+    assert "Unclosed" not in bot.output()  # the transports were closed though never used

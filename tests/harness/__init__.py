@@ -232,17 +232,17 @@ async def running_bot(
     # group of their own the bot's fallbacks would answer the same update too.
     application.handlers.setdefault(0, [])[:0] = handlers
     application.add_handler(TypeHandler(Update, harness._record), group=_LAST_GROUP)
+    # Updates arrive as in production: the runtime's update source (long polling).
+    from bot.app import make_update_source
+
+    source = make_update_source(application)
     await application.initialize()
     try:
-        assert application.updater is not None
-        await application.updater.start_polling(
-            allowed_updates=Update.ALL_TYPES, poll_interval=0.0, timeout=10
-        )
         await application.start()
+        await source.start()
         yield harness
     finally:
-        if application.updater is not None and application.updater.running:
-            await application.updater.stop()
+        await source.stop()
         if application.running:
             await application.stop()
         await application.shutdown()

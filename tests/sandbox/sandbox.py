@@ -40,13 +40,16 @@ class Sandbox:
         bot_username: str = "kontum_news_sandbox_bot",
         callback_ttl: float = 15.0,
         local_links: bool = False,
+        first_update_id: int = 100_001,
     ) -> None:
         self.host, self.port, self.station_port = host, port, station_port
         self.token = token
         self.spec = load_spec()
         bot = User(int(token.split(":", 1)[0]), "Kon Tum News", username=bot_username, is_bot=True)
         self._stats = Stats()
-        self.world = World(bot, self._stats)
+        # A second sandbox standing in for the same Telegram after an outage starts its update
+        # ids above the first one's, as Telegram's keep growing.
+        self.world = World(bot, self._stats, first_update_id)
         self.core = Core(self.world, self._stats, limits, callback_ttl)
         self._limits = limits
         self.station = Station(local_links=local_links)
@@ -186,6 +189,10 @@ class Sandbox:
         if found is None:
             raise SandboxError(f"no chat {chat_id_of(chat)}")
         return found
+
+    def push_raw_update(self, fields: dict[str, Any]) -> int:
+        """A raw update in the bot's queue, e.g. one python-telegram-bot cannot parse."""
+        return self.world.updates.push_raw(fields)
 
     # --- what the bot sent ------------------------------------------------------------------
     def messages(self, chat: ChatRef, *, include_deleted: bool = False) -> list[SentMessage]:

@@ -72,6 +72,15 @@ class UpdateQueue:
         self._wake(_UPDATE)
         return update_id
 
+    def push_raw(self, fields: dict[str, Any]) -> int:
+        """Queue an update exactly as given (no type filter, no checks): a malformed update
+        Telegram could send, to test that the bot skips what it cannot parse."""
+        update_id = self._next_id
+        self._next_id += 1
+        self.items.append({"update_id": update_id, **fields})
+        self._wake(_UPDATE)
+        return update_id
+
     def confirm(self, offset: int) -> None:
         if offset < 0:
             del self.items[: max(0, len(self.items) + offset)]

@@ -90,13 +90,13 @@ class Chat:
 
 
 class World:
-    def __init__(self, bot: User, stats: Stats) -> None:
+    def __init__(self, bot: User, stats: Stats, first_update_id: int = 100_001) -> None:
         self.bot = bot
         self.bot_json = bot.api()
         self.stats = stats
         self.users: dict[int, User] = {}
         self.chats: dict[int, Chat] = {}
-        self.updates = UpdateQueue()
+        self.updates = UpdateQueue(first_update_id)
         self._waiters: list[asyncio.Future[None]] = []
 
     # --- creation -------------------------------------------------------------------------
