@@ -30,12 +30,12 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot import callbacks
 from bot.delivery.utf16 import html_visible_len, truncate_utf16, utf16_len
 from bot.i18n import t
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
-CALLBACK_DATA_LIMIT = 64  # bytes
 DEFAULT_TZ = "Asia/Ho_Chi_Minh"
 # Bounds that keep the fixed part of a message far below TEXT_LIMIT whatever a feed sends,
 # so only the summary ever needs shortening.
@@ -191,9 +191,7 @@ def hashtag(slug: str) -> str:
 
 
 def _keyboard(article_id: int, url: str | None, locale: str) -> InlineKeyboardMarkup:
-    data = f"c:{article_id}"
-    if len(data.encode()) > CALLBACK_DATA_LIMIT:
-        raise ValueError(f"callback data for article {article_id} exceeds 64 bytes")
+    data = callbacks.encode(callbacks.CommentButton(article_id))  # checks the 64-byte limit
     row: list[InlineKeyboardButton] = []
     if url is not None:
         row.append(InlineKeyboardButton(t("button.read", locale), url=url))
