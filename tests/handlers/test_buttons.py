@@ -35,6 +35,7 @@ async def test_forged_or_unknown_buttons_get_a_short_answer(database: Database) 
                 data
             )
         assert sb.messages(lan.chat_id) == [push], "a forged tap must not post in the chat"
+        assert bot.unanswered_queries() == []
 
 
 async def test_a_button_of_an_article_no_longer_stored_says_so(database: Database) -> None:
