@@ -15,3 +15,42 @@ class Role(StrEnum):
     OWNER = "owner"
     ADMIN = "admin"
     MODERATOR = "moderator"
+
+
+class DeliveryStatus(StrEnum):
+    """Where an outbox row is: ``pending`` -> ``sending`` (leased) -> ``sent`` | ``failed`` |
+    ``cancelled``. A sent row being edited stays ``sent`` (the message exists either way)."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class Audience(StrEnum):
+    """Why a chat gets a delivery, stored in ``deliveries.kind``; it sets the row's priority.
+
+    The column keeps its name and today's spellings, so rows written before the message kinds
+    existed read back with the priority they were written with (see ``deliveries.PRIORITY``).
+    """
+
+    REPLY = "reply"  # someone waits for this answer
+    CHANNEL = "channel"  # a station channel
+    INSTANT = "instant"  # a subscriber's instant push
+    BULK = "broadcast"  # broadcasts and digests: after everything else
+
+
+class MessageKind(StrEnum):
+    """What a delivery says, stored in ``deliveries.message_kind``; chooses its renderer.
+
+    Adding a kind: one member here, one renderer registered in ``bot.delivery.messages``
+    (``@renderer(MessageKind.X)``), and an enqueue function in ``storage.repositories.
+    deliveries`` (or a call of ``enqueue_message``) that writes its rows with a ``ref``.
+    """
+
+    ARTICLE = "article"  # a pushed article; the row's article_id says which
+    NOTICE = "notice"  # a catalogue message with parameters (burst summary, admin alert)
+    BROADCAST = "broadcast"  # an admin's announcement
+    DIGEST = "digest"  # a subscriber's digest edition
+    COMMENT_POST = "comment_post"  # an approved comment posted into a channel's thread

@@ -7,7 +7,8 @@ Times are stored as naive UTC (SQLite has no zone type) and handed back as aware
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     BigInteger,
@@ -25,6 +26,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from storage.enums import Audience, DeliveryStatus, MessageKind
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -55,6 +58,27 @@ class UTCDateTime(TypeDecorator[datetime]):
             value = datetime.fromisoformat(value)
         assert isinstance(value, datetime)
         return value.replace(tzinfo=UTC)
+
+
+_E = TypeVar("_E", bound=StrEnum)
+
+
+class EnumString(TypeDecorator[_E]):
+    """A StrEnum stored as its plain string (no database enum type, so adding a member needs
+    no migration) and read back as the member, so code can match on it exhaustively."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[_E], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> _E | None:
+        return None if value is None else self.enum(value)
 
 
 def utcnow() -> datetime:
@@ -214,12 +238,19 @@ class ChannelTopic(Base):
 
 
 class Delivery(Base):
-    """The transactional outbox: one row per (article, chat, kind), claimed with a lease."""
+    """The transactional outbox: one row per message to one chat, claimed with a lease.
+
+    An article row names its article (unique per article, chat and audience); every other
+    message kind carries its content in ``payload`` and its identity in ``ref`` (unique per
+    ref, chat and audience), so enqueueing the same message twice never doubles it.
+    """
 
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("article_id", "chat_id", "kind"),
         Index("ix_deliveries_due", "status", "priority", "due_at"),
+        # A unique index rather than a constraint: SQLite adds it without rebuilding the table.
+        Index("ux_deliveries_ref_chat_kind", "ref", "chat_id", "kind", unique=True),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -227,14 +258,25 @@ class Delivery(Base):
         ForeignKey("articles.id", ondelete="CASCADE"), index=True
     )
     chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
-    # "channel", "instant", "broadcast", "reply"; priority follows from it (lower goes first).
-    kind: Mapped[str] = mapped_column(String(16))
+    # The audience (reply, channel, instant, bulk); priority follows from it (lower goes first).
+    kind: Mapped[Audience] = mapped_column(EnumString(Audience, 16))
+    # What the message is (article, notice, broadcast…); chooses the renderer.
+    message_kind: Mapped[MessageKind] = mapped_column(
+        EnumString(MessageKind, 16), default=MessageKind.ARTICLE, server_default="article"
+    )
     priority: Mapped[int] = mapped_column(SmallInteger, default=2)
-    # pending -> sending (leased) -> sent | failed | cancelled
-    status: Mapped[str] = mapped_column(String(12), default="pending")
+    status: Mapped[DeliveryStatus] = mapped_column(
+        EnumString(DeliveryStatus, 12), default=DeliveryStatus.PENDING
+    )
     locale: Mapped[str] = mapped_column(String(8), default="vi")
     with_image: Mapped[bool] = mapped_column(Boolean, default=True)
     silent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # JSON object rendered by the message kind's renderer; NULL for articles.
+    payload: Mapped[str | None] = mapped_column(Text)
+    # Identity of a non-article message, e.g. "broadcast:17" or "burst:3:2026-12-01T08:00".
+    ref: Mapped[str | None] = mapped_column(String(128))
+    # After this moment the message is no longer worth sending; NULL = never.
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lease_owner: Mapped[str | None] = mapped_column(String(64))
@@ -243,7 +285,8 @@ class Delivery(Base):
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     sent_as_photo: Mapped[bool] = mapped_column(Boolean, default=False)
     sent_revision: Mapped[int | None] = mapped_column(Integer)
-    # Set when the article was revised after sending: the sender edits the message.
+    # Set when the content changed after sending (an article's revision, a message's edit
+    # counter): the sender edits the message.
     edit_revision: Mapped[int | None] = mapped_column(Integer)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,5 +1,8 @@
 """Article -> Telegram message, rendered once per (article revision, locale, variant).
 
+Every other message kind (notices, broadcasts, digests, comment posts) renders from its
+payload in :mod:`bot.delivery.messages` into the same :class:`RenderedMessage`.
+
 The sender renders each article once and reuses the result for every recipient, so this module
 is pure and cached. Every piece of feed text is HTML-escaped here; nothing else in the delivery
 path needs to think about Telegram's HTML rules.
@@ -10,6 +13,7 @@ How the sender uses a :class:`RenderedMessage`:
   (``caption`` is then always set: both are ``None`` together);
 * otherwise -> ``send_message(text, parse_mode=HTML)`` with a link preview of
   ``link_preview_url`` (or previews disabled when it is ``None``);
+* ``reply_markup`` (if any) is sent with either; ``reply_to_message_id`` makes it a reply;
 * on ``BadRequest: can't parse entities`` -> resend ``plain_text`` once, without parse mode.
 """
 
@@ -64,9 +68,10 @@ class RenderedMessage:
     text: str  # Telegram HTML, visible length <= 4096 UTF-16 units
     caption: str | None  # HTML for send_photo; None -> send ``text`` instead
     photo_url: str | None  # None -> no photo (no image, image-less variant, or caption too long)
-    reply_markup: InlineKeyboardMarkup
+    reply_markup: InlineKeyboardMarkup | None  # None -> no buttons
     plain_text: str  # no markup; fallback after "can't parse entities"
     link_preview_url: str | None  # None -> disable the link preview
+    reply_to_message_id: int | None = None  # a reply in the chat (a comment in a thread)
 
 
 def render(
@@ -111,21 +116,23 @@ def _render_cached(ref: _ByRevision, locale: str, with_image: bool, tz: str) -> 
 
 
 def _render(article: ArticleView, locale: str, with_image: bool, tz: str) -> RenderedMessage:
-    url = article.url.strip() if _is_web_url(article.url.strip()) else None
-    title = truncate_utf16(_clean(article.title), TITLE_LIMIT) or "…"
-    summary = _clean(article.summary)
+    url = article.url.strip() if is_web_url(article.url.strip()) else None
+    title = truncate_utf16(clean_text(article.title), TITLE_LIMIT) or "…"
+    summary = clean_text(article.summary)
     footer = _footer(article, tz)
 
     if url is None:
         # A link Telegram would reject (javascript:, relative…) is dropped, not sent.
-        head_html = f"<b>{_esc(title)}</b>"
+        head_html = f"<b>{escape_text(title)}</b>"
         head_plain = title
     else:
-        head_html = f'<b><a href="{html.escape(url, quote=True)}">{_esc(title)}</a></b>'
+        head_html = f'<b><a href="{html.escape(url, quote=True)}">{escape_text(title)}</a></b>'
         head_plain = f"{title}\n{url}"
 
     def compose_html(body: str) -> str:
-        return "\n\n".join(part for part in (head_html, _esc(body), _esc(footer)) if part)
+        return "\n\n".join(
+            part for part in (head_html, escape_text(body), escape_text(footer)) if part
+        )
 
     def compose_plain(body: str) -> str:
         return "\n\n".join(part for part in (head_plain, body, footer) if part)
@@ -136,7 +143,7 @@ def _render(article: ArticleView, locale: str, with_image: bool, tz: str) -> Ren
     photo_url: str | None = None
     caption: str | None = None
     image = (article.image_url or "").strip()
-    if with_image and _is_web_url(image) and html_visible_len(text) <= CAPTION_LIMIT:
+    if with_image and is_web_url(image) and html_visible_len(text) <= CAPTION_LIMIT:
         photo_url, caption = image, text
 
     return RenderedMessage(
@@ -194,7 +201,7 @@ def _keyboard(article_id: int, url: str | None, locale: str) -> InlineKeyboardMa
     return InlineKeyboardMarkup([row])
 
 
-def _is_web_url(url: str) -> bool:
+def is_web_url(url: str) -> bool:
     try:
         parts = urlsplit(url)
     except ValueError:  # e.g. "http://[broken" from a hostile feed
@@ -203,12 +210,12 @@ def _is_web_url(url: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc) and not has_space
 
 
-def _clean(text: str) -> str:
+def clean_text(text: str) -> str:
     # Control characters other than newline break Telegram's parser or show as boxes.
     text = unicodedata.normalize("NFC", text).replace("\t", " ")
     return "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) != "Cc").strip()
 
 
-def _esc(text: str) -> str:
+def escape_text(text: str) -> str:
     # Text nodes only need <, >, &; quote=False keeps quotes readable and the message short.
     return html.escape(text, quote=False)

@@ -4,6 +4,10 @@ Crash safety rests on three rules: a row is leased before it is sent; an outcome
 soon after the call returns (in small batches); an expired lease makes a row claimable again.
 So only messages in flight, or sent but not yet recorded, can be repeated after a crash:
 at most ``in_flight + record_batch`` of them.
+
+Every message kind takes the same path: an article renders from its stored row (loaded once
+per batch), any other kind from its payload through ``bot.delivery.messages``; both give a
+``RenderedMessage``, which the send and edit calls below handle alike.
 """
 
 from __future__ import annotations
@@ -28,9 +32,11 @@ from telegram.warnings import PTBUserWarning
 from bot.delivery import ledger
 from bot.delivery.ledger import Outcome
 from bot.delivery.limiter import RateLimiter
+from bot.delivery.messages import BadPayload, render_message
 from bot.delivery.outcome import MAX_ATTEMPTS, Verdict, backoff, judge
 from bot.delivery.render import ArticleView, RenderedMessage, render
 from storage.db import Database
+from storage.enums import MessageKind
 from storage.models import Article, utcnow
 from storage.repositories import deliveries
 from storage.repositories.deliveries import Claimed
@@ -46,6 +52,7 @@ warnings.filterwarnings(
 )
 
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+_ARTICLE = MessageKind.ARTICLE
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +130,9 @@ class Sender:
             )
         if not rows:
             return 0
-        views = await self._load_views({r.article_id for r in rows if r.article_id is not None})
+        views = await self._load_views(
+            {r.article_id for r in rows if r.article_id is not None and r.message_kind is _ARTICLE}
+        )
         try:
             await self._send_batch(rows, views)
         finally:
@@ -155,10 +164,12 @@ class Sender:
             if gone is not None and row.edit_revision is None:
                 self._record(Outcome(row, "cancelled", error=gone))
                 continue
-            view = views.get(row.article_id) if row.article_id is not None else None
-            if view is None:
-                self._record(Outcome(row, "failed", error="article no longer exists"))
-                continue
+            view = None  # every kind but the article renders from its payload
+            if row.message_kind is _ARTICLE:
+                view = views.get(row.article_id) if row.article_id is not None else None
+                if view is None:
+                    self._record(Outcome(row, "failed", error="article no longer exists"))
+                    continue
             # Take the connection slot first: booking a send and then queueing for a slot
             # would let the booked time drift and eat the limiter's jitter margin.
             await self._slots.acquire()
@@ -208,15 +219,17 @@ class Sender:
 
     # ------------------------------------------------------------------ one delivery
 
-    async def _deliver(self, row: Claimed, view: ArticleView) -> None:
+    async def _deliver(self, row: Claimed, view: ArticleView | None) -> None:
         try:
-            message = render(
-                view, locale=row.locale, with_image=row.with_image, tz=self.config.timezone
-            )
+            message = self._render(row, view)
             if row.edit_revision is not None:
                 result = await self._edit(row, view, message)
             else:
                 result = await self._send(row, view, message)
+        except BadPayload as error:  # a bug upstream: the same payload would fail again
+            log.error("delivery %s (%s %s) cannot be rendered: %s", row.id, row.message_kind,
+                      row.ref, error)  # fmt: skip
+            result = Outcome(row, "failed", error=f"cannot render: {error}")
         except Exception as error:  # never let one row kill the batch
             log.exception("delivery %s crashed", row.id)
             reason = f"internal error: {error!r}"
@@ -230,27 +243,43 @@ class Sender:
             self._finished.set()
         self._record(result)
 
-    async def _send(self, row: Claimed, view: ArticleView, message: RenderedMessage) -> Outcome:
+    def _render(self, row: Claimed, view: ArticleView | None) -> RenderedMessage:
+        """The row's message: one rendering per content and variant, shared by every row."""
+        tz = self.config.timezone
+        if row.message_kind is _ARTICLE:
+            assert view is not None  # _send_batch fails article rows without one
+            return render(view, locale=row.locale, with_image=row.with_image, tz=tz)
+        return render_message(
+            row.message_kind, row.payload or "", locale=row.locale, with_image=row.with_image, tz=tz
+        )
+
+    async def _send(
+        self, row: Claimed, view: ArticleView | None, message: RenderedMessage
+    ) -> Outcome:
         as_photo = message.photo_url is not None and message.caption is not None
         plain = False
+        # An article's revision; any other message starts at 1 (request_edit counts on).
+        revision = view.revision if view is not None else 1
         for _ in range(3):  # photo -> text -> plain text, at most
             try:
                 sent = await self._call_send(row, message, as_photo=as_photo, plain=plain)
-                return Outcome(row, "sent", sent, as_photo, view.revision)
+                return Outcome(row, "sent", sent, as_photo, revision)
             except TelegramError as error:
                 verdict = judge(error, attempts=row.attempts + 1, as_photo=as_photo, editing=False)
                 if verdict.action == "no_photo":
-                    log.info("photo for article %s refused (%s); sending text", view.id, error)
+                    log.info("photo for %s refused (%s); sending text", _what(row), error)
                     as_photo = False
                     continue
                 if verdict.action == "plain_text" and not plain:
-                    log.error("rendering bug: article %s refused as HTML: %s", view.id, error)
+                    log.error("rendering bug: %s refused as HTML: %s", _what(row), error)
                     plain, as_photo = True, False
                     continue
                 return self._after_error(row, verdict)
         return Outcome(row, "failed", error="no form of the message was accepted")
 
-    async def _edit(self, row: Claimed, view: ArticleView, message: RenderedMessage) -> Outcome:
+    async def _edit(
+        self, row: Claimed, view: ArticleView | None, message: RenderedMessage
+    ) -> Outcome:
         assert row.message_id is not None and row.edit_revision is not None
         editing = {"chat_id": row.chat_id, "message_id": row.message_id}
         try:
@@ -302,6 +331,12 @@ class Sender:
         }
         if row.silent:
             common["disable_notification"] = True
+        if message.reply_to_message_id is not None:
+            # A thread's post may have been deleted: the comment still goes to the group.
+            common["reply_parameters"] = {
+                "message_id": message.reply_to_message_id,
+                "allow_sending_without_reply": True,
+            }
         if self.config.paid_broadcast:
             common["allow_paid_broadcast"] = True
         if as_photo:
@@ -366,6 +401,13 @@ def article_view(article: Article) -> ArticleView:
         image_url=article.image_url,
         revision=article.revision,
     )
+
+
+def _what(row: Claimed) -> str:
+    """A row's message, for logs: ``article 12`` or ``notice burst:3:…``."""
+    if row.message_kind is _ARTICLE:
+        return f"article {row.article_id}"
+    return f"{row.message_kind} {row.ref}"
 
 
 def _preview(message: RenderedMessage) -> LinkPreviewOptions:

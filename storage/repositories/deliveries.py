@@ -1,8 +1,13 @@
-"""The delivery outbox: enqueue recipients in bulk, claim due rows with leases, record outcomes.
+"""The delivery outbox: claim due rows with leases, record outcomes, cancel and move them.
 
-Statuses: ``pending`` → ``sending`` (leased to one sender until ``lease_until``) → ``sent``,
-``failed`` (with ``last_error``) or ``cancelled``. A lease that expires (the sender died)
-makes the row claimable again; a ``sent`` row is never claimed for sending again.
+Statuses (:class:`~storage.enums.DeliveryStatus`): ``pending`` → ``sending`` (leased to one
+sender until ``lease_until``) → ``sent``, ``failed`` (with ``last_error``) or ``cancelled``.
+A lease that expires (the sender died) makes the row claimable again; a ``sent`` row is never
+claimed for sending again, only for editing.
+
+Every kind of message (:class:`~storage.enums.MessageKind`) goes through the same rows, leases
+and outcomes. Writing rows (who gets which message, at which priority) is
+:mod:`storage.repositories.enqueue`, re-exported here so callers use one module.
 """
 
 from __future__ import annotations
@@ -12,147 +17,53 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import (
-    Boolean,
-    Integer,
-    Table,
-    and_,
-    bindparam,
-    case,
-    exists,
-    false,
-    func,
-    literal,
-    or_,
-    select,
-    true,
-    update,
-)
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import (
-    ArticleTopic,
-    Channel,
-    ChannelTopic,
-    Delivery,
-    Subscriber,
-    SubscriberTopic,
+from storage.enums import Audience, DeliveryStatus, MessageKind
+from storage.models import Delivery
+from storage.repositories.enqueue import (
+    EDIT_WINDOW,
+    PRIORITY,
+    encode_payload,
+    enqueue_article,
+    enqueue_message,
+    enqueue_notice_for_articles,
+    enqueue_to_subscribers,
+    priority,
+    request_edit,
+    request_edits,
+    rowcount,
 )
 
-# Lower goes first: people waiting on a reply, then the station's channels, then pushes.
-PRIORITY = {"reply": 0, "channel": 1, "instant": 2, "broadcast": 3}
-EDIT_WINDOW = timedelta(hours=48)
+__all__ = [
+    "EDIT_WINDOW",
+    "PRIORITY",
+    "Claimed",
+    "cancel",
+    "cancel_chat",
+    "claim",
+    "counts_by_status",
+    "encode_payload",
+    "enqueue_article",
+    "enqueue_message",
+    "enqueue_notice_for_articles",
+    "enqueue_to_subscribers",
+    "lease_owners",
+    "mark_edited",
+    "mark_failed",
+    "mark_sent",
+    "move_chat",
+    "priority",
+    "release_leases",
+    "renew_leases",
+    "request_edit",
+    "request_edits",
+    "retry_later",
+]
 
-
-def _rowcount(result: Any) -> int:
-    """Rows touched by an INSERT/UPDATE (a CursorResult; typed loosely by SQLAlchemy)."""
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
-def _insert(session: AsyncSession) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Delivery)
-
-
-def _in_quiet_hours(minute_of_day: int) -> Any:
-    """SQL: the subscriber's quiet hours contain this local minute (ranges may wrap midnight)."""
-    start, end = Subscriber.quiet_start, Subscriber.quiet_end
-    return case(
-        (
-            and_(
-                start.is_not(None),
-                end.is_not(None),
-                or_(
-                    and_(start <= end, start <= minute_of_day, literal(minute_of_day) < end),
-                    and_(start > end, or_(start <= minute_of_day, literal(minute_of_day) < end)),
-                ),
-            ),
-            true(),
-        ),
-        else_=false(),
-    )
-
-
-_ENQUEUE_COLUMNS = [
-    "article_id", "chat_id", "kind", "priority", "status", "locale", "with_image",
-    "silent", "due_at", "attempts", "sent_as_photo", "created_at",
-]  # fmt: skip
-
-
-async def enqueue_article(
-    session: AsyncSession, article_id: int, *, now: datetime, local_minute: int
-) -> int:
-    """Write one delivery row per matching channel and instant subscriber, in two statements.
-
-    ``local_minute`` is the station's local time of day in minutes, for quiet hours.
-    Returns the number of rows written (existing rows are left alone).
-    """
-    article_topics = select(ArticleTopic.topic_id).where(ArticleTopic.article_id == article_id)
-    channel_match = or_(
-        Channel.all_topics.is_(True),
-        exists().where(
-            ChannelTopic.chat_id == Channel.chat_id, ChannelTopic.topic_id.in_(article_topics)
-        ),
-    )
-    subscriber_match = or_(
-        Subscriber.all_topics.is_(True),
-        exists().where(
-            SubscriberTopic.chat_id == Subscriber.chat_id,
-            SubscriberTopic.topic_id.in_(article_topics),
-        ),
-    )
-
-    def rows_for(kind: str, chat: Any, silent: Any) -> Any:
-        """SELECT producing one outbox row per recipient, columns in ``_ENQUEUE_COLUMNS`` order."""
-        return select(
-            literal(article_id, Integer),
-            chat.chat_id,
-            literal(kind),
-            literal(PRIORITY[kind], Integer),
-            literal("pending"),
-            chat.language,
-            chat.wants_images,
-            silent,
-            literal(now, Delivery.due_at.type),
-            literal(0, Integer),
-            literal(False, Boolean),
-            literal(now, Delivery.created_at.type),
-        )
-
-    channels = rows_for("channel", Channel, literal(False, Boolean)).where(
-        Channel.active.is_(True), channel_match
-    )
-    instant = rows_for("instant", Subscriber, _in_quiet_hours(local_minute)).where(
-        Subscriber.active.is_(True), Subscriber.instant.is_(True), subscriber_match
-    )
-    written = 0
-    for audience in (channels, instant):
-        statement = (
-            _insert(session)
-            .from_select(_ENQUEUE_COLUMNS, audience)
-            .on_conflict_do_nothing(index_elements=["article_id", "chat_id", "kind"])
-        )
-        written += _rowcount(await session.execute(statement))
-    return written
-
-
-async def request_edits(
-    session: AsyncSession, article_id: int, revision: int, *, now: datetime, published_at: datetime
-) -> int:
-    """After a correction, mark the article's sent messages for editing (within 48 hours)."""
-    if now - published_at > EDIT_WINDOW:
-        return 0
-    result = await session.execute(
-        update(Delivery)
-        .where(
-            Delivery.article_id == article_id,
-            Delivery.status == "sent",
-            Delivery.message_id.is_not(None),
-        )
-        .values(edit_revision=revision)
-    )
-    return _rowcount(result)
+_PENDING, _SENDING, _SENT = DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.SENT
+_WAITING = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +73,7 @@ class Claimed:
     id: int
     article_id: int | None
     chat_id: int
-    kind: str
+    kind: Audience
     priority: int
     locale: str
     with_image: bool
@@ -171,6 +82,11 @@ class Claimed:
     message_id: int | None
     sent_as_photo: bool
     edit_revision: int | None
+    message_kind: MessageKind = MessageKind.ARTICLE
+    payload: str | None = None  # JSON text, parsed by the sender once per distinct payload
+    ref: str | None = None
+    expires_at: datetime | None = None
+    created_at: datetime | None = None
 
 
 _CLAIM_COLUMNS = (
@@ -186,6 +102,11 @@ _CLAIM_COLUMNS = (
     Delivery.message_id,
     Delivery.sent_as_photo,
     Delivery.edit_revision,
+    Delivery.message_kind,
+    Delivery.payload,
+    Delivery.ref,
+    Delivery.expires_at,
+    Delivery.created_at,
 )
 
 
@@ -198,10 +119,10 @@ async def claim(
     same row; SQLite has one writer at a time, so the plain subquery is already exclusive.
     """
     due = or_(
-        and_(Delivery.status == "pending", Delivery.due_at <= now),
-        and_(Delivery.status == "sending", Delivery.lease_until < now),
+        and_(Delivery.status == _PENDING, Delivery.due_at <= now),
+        and_(Delivery.status == _SENDING, Delivery.lease_until < now),
         and_(
-            Delivery.status == "sent",
+            Delivery.status == _SENT,
             Delivery.edit_revision.is_not(None),
             Delivery.due_at <= now,
             or_(Delivery.lease_until.is_(None), Delivery.lease_until < now),
@@ -222,7 +143,7 @@ async def claim(
         .where(Delivery.id.in_(ids))
         .values(
             # Edits keep their 'sent' status: the message exists whatever happens to the edit.
-            status=case((Delivery.status == "sent", "sent"), else_="sending"),
+            status=case((Delivery.status == _SENT, _SENT.value), else_=_SENDING.value),
             lease_owner=owner,
             lease_until=now + lease,
         )
@@ -258,7 +179,7 @@ _MARK_SENT = (
     update(_DELIVERIES)
     .where(_DELIVERIES.c.id == bindparam("b_id"))
     .values(
-        status="sent",
+        status=_SENT.value,
         message_id=bindparam("b_message_id"),
         sent_as_photo=bindparam("b_photo"),
         sent_revision=bindparam("b_rev"),
@@ -304,7 +225,7 @@ async def retry_later(
         update(Delivery)
         .where(Delivery.id == delivery_id)
         .values(
-            status=case((Delivery.status == "sent", "sent"), else_="pending"),
+            status=case((Delivery.status == _SENT, _SENT.value), else_=_PENDING.value),
             due_at=due_at,
             lease_until=None,
             lease_owner=None,
@@ -319,7 +240,7 @@ async def mark_failed(session: AsyncSession, delivery_id: int, error: str) -> No
         update(Delivery)
         .where(Delivery.id == delivery_id)
         .values(
-            status="failed",
+            status=DeliveryStatus.FAILED,
             lease_until=None,
             lease_owner=None,
             attempts=Delivery.attempts + 1,
@@ -328,12 +249,21 @@ async def mark_failed(session: AsyncSession, delivery_id: int, error: str) -> No
     )
 
 
+def _cancelled(reason: str) -> dict[str, Any]:
+    return {
+        "status": DeliveryStatus.CANCELLED,
+        "last_error": reason[:1000],
+        "lease_until": None,
+        "lease_owner": None,
+    }
+
+
 async def cancel(session: AsyncSession, delivery_id: int, reason: str) -> None:
     """Give up one row without sending it (its chat was found unreachable meanwhile)."""
     await session.execute(
         update(Delivery)
-        .where(Delivery.id == delivery_id, Delivery.status.in_(("pending", "sending")))
-        .values(status="cancelled", last_error=reason[:1000], lease_until=None, lease_owner=None)
+        .where(Delivery.id == delivery_id, Delivery.status.in_(_WAITING))
+        .values(**_cancelled(reason))
     )
 
 
@@ -341,10 +271,10 @@ async def cancel_chat(session: AsyncSession, chat_id: int, reason: str) -> int:
     """The chat is gone: cancel everything still waiting for it."""
     result = await session.execute(
         update(Delivery)
-        .where(Delivery.chat_id == chat_id, Delivery.status.in_(("pending", "sending")))
-        .values(status="cancelled", last_error=reason[:1000], lease_until=None, lease_owner=None)
+        .where(Delivery.chat_id == chat_id, Delivery.status.in_(_WAITING))
+        .values(**_cancelled(reason))
     )
-    return _rowcount(result)
+    return rowcount(result)
 
 
 async def lease_owners(session: AsyncSession) -> list[str]:
@@ -366,27 +296,32 @@ async def release_leases(session: AsyncSession, owners: Sequence[str]) -> int:
         update(Delivery)
         .where(Delivery.lease_owner.in_(list(owners)))
         .values(
-            status=case((Delivery.status == "sending", "pending"), else_=Delivery.status),
+            status=case((Delivery.status == _SENDING, _PENDING.value), else_=Delivery.status),
             lease_until=None,
             lease_owner=None,
         )
     )
-    return _rowcount(result)
+    return rowcount(result)
 
 
 async def move_chat(session: AsyncSession, old_chat_id: int, new_chat_id: int) -> None:
     """A group was upgraded to a supergroup: waiting rows go to the new id."""
     await session.execute(
         update(Delivery)
-        .where(Delivery.chat_id == old_chat_id, Delivery.status.in_(("pending", "sending")))
+        .where(Delivery.chat_id == old_chat_id, Delivery.status.in_(_WAITING))
         .values(chat_id=new_chat_id)
     )
 
 
-async def counts_by_status(session: AsyncSession, article_id: int | None = None) -> dict[str, int]:
+async def counts_by_status(
+    session: AsyncSession, article_id: int | None = None, *, ref: str | None = None
+) -> dict[DeliveryStatus, int]:
+    """Rows per status, for one article, one message (``ref``), or the whole outbox."""
     query = select(Delivery.status, func.count()).group_by(Delivery.status)
     if article_id is not None:
         query = query.where(Delivery.article_id == article_id)
+    if ref is not None:
+        query = query.where(Delivery.ref == ref)
     return {status: int(n) for status, n in (await session.execute(query)).all()}
 
 

@@ -9,8 +9,16 @@ from typing import ClassVar
 
 import pytest
 
+from bot.delivery.messages import (
+    BadPayload,
+    render_message,
+    render_message_cache_clear,
+    renderable_kinds,
+)
 from bot.delivery.render import ArticleView, RenderedMessage, hashtag, render, render_cache_clear
 from bot.delivery.utf16 import html_visible_len, html_visible_text, truncate_utf16, utf16_len
+from storage.enums import MessageKind
+from storage.repositories.deliveries import encode_payload
 
 URL = "https://kontumtv.vn/thoi-su/ban-tin-16-15-123.html"
 IMAGE = "https://kontumtv.vn/uploads/anh.jpg"
@@ -33,6 +41,7 @@ def article(**changes: object) -> ArticleView:
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
     render_cache_clear()
+    render_message_cache_clear()
 
 
 class TelegramHtmlChecker(HTMLParser):
@@ -72,6 +81,8 @@ def check_html(markup: str) -> TelegramHtmlChecker:
 
 
 def buttons(message: RenderedMessage) -> list[tuple[str, str | None, str | object | None]]:
+    if message.reply_markup is None:
+        return []
     return [
         (b.text, b.url, b.callback_data)
         for row in message.reply_markup.inline_keyboard
@@ -265,3 +276,115 @@ def test_every_output_is_nfc_and_title_is_bounded() -> None:
     title = html_visible_text(msg.text).split("\n\n")[0]
     assert title.endswith("…") and utf16_len(title) <= 1000
     assert msg.plain_text.split("\n")[0] == title
+
+
+# ------------------------------------------------------------------ every other message kind
+
+
+def message(kind: MessageKind, payload: dict[str, object], **variant: object) -> RenderedMessage:
+    options: dict[str, object] = {"locale": "vi", "with_image": True, "tz": "Asia/Ho_Chi_Minh"}
+    options.update(variant)
+    return render_message(kind, encode_payload(payload), **options)  # type: ignore[arg-type]
+
+
+def test_every_message_kind_has_a_renderer() -> None:
+    """Adding a MessageKind without its renderer fails here, not on a reader's message."""
+    assert renderable_kinds() == set(MessageKind) - {MessageKind.ARTICLE}
+
+
+def test_a_notice_is_the_catalogue_text_in_the_readers_language_params_escaped() -> None:
+    hostile = {"key": "start.welcome", "params": {"name": "<b>Lan</b> & <script>"}}
+    vi = message(MessageKind.NOTICE, hostile)
+    en = message(MessageKind.NOTICE, hostile, locale="en")
+    assert vi.text.startswith("Xin chào &lt;b&gt;Lan&lt;/b&gt; &amp; &lt;script&gt;! 👋")
+    assert en.text.startswith("Hello &lt;b&gt;Lan&lt;/b&gt; &amp; &lt;script&gt;")
+    # The catalogue's own markup stays markup; the name shows exactly as typed.
+    assert "<b>Đài Phát thanh – Truyền hình Kon Tum</b>" in vi.text
+    check_html(vi.text)
+    assert html_visible_text(vi.text).startswith("Xin chào <b>Lan</b> & <script>! 👋")
+    assert vi.plain_text == html_visible_text(vi.text)
+    assert vi.photo_url is None and vi.reply_markup is None and vi.link_preview_url is None
+
+
+def test_a_notice_url_becomes_a_read_button_only_when_it_is_a_web_link() -> None:
+    linked = message(MessageKind.NOTICE, {"key": "stop.done", "url": URL}, locale="en")
+    assert buttons(linked) == [("📖 Read article", URL, None)]
+    assert buttons(message(MessageKind.NOTICE, {"key": "stop.done", "url": "javascript:x"})) == []
+
+
+def test_a_long_notice_param_is_cut_and_numbers_pass_through() -> None:
+    msg = message(MessageKind.NOTICE, {"key": "start.welcome", "params": {"name": "A" * 5000}})
+    assert utf16_len(html_visible_text(msg.text)) < 1000 and "A…" in msg.text
+    assert html_visible_len(msg.text) <= 4096
+
+
+@pytest.mark.parametrize(
+    ("kind", "payload", "why"),
+    [
+        (MessageKind.NOTICE, {"key": "no.such.key"}, "no.such.key"),
+        (MessageKind.NOTICE, {"key": "start.welcome", "params": {"nom": "x"}}, "name"),
+        (MessageKind.NOTICE, {"params": {}}, "key"),
+        (MessageKind.NOTICE, {"key": "start.welcome", "params": {"name": ["x"]}}, "name"),
+        (MessageKind.BROADCAST, {"text": "   "}, "text"),
+        (MessageKind.DIGEST, {"sections": []}, "sections"),
+        (MessageKind.COMMENT_POST, {"author": "Lan", "text": "hay", "reply_to": "5"}, "reply_to"),
+    ],
+)
+def test_a_payload_its_renderer_cannot_use_is_refused_with_the_reason(
+    kind: MessageKind, payload: dict[str, object], why: str
+) -> None:
+    with pytest.raises(BadPayload, match=why):
+        message(kind, payload)
+
+
+def test_a_payload_that_is_not_a_json_object_is_refused() -> None:
+    for raw in ("", "[1]", "{broken"):
+        with pytest.raises(BadPayload):
+            render_message(MessageKind.NOTICE, raw, locale="vi", with_image=True, tz="UTC")
+
+
+def test_a_broadcast_is_the_admins_text_escaped_with_its_photo_for_those_who_want_it() -> None:
+    payload = {"text": "Lịch phát sóng <Tết> & lễ hội", "photo": IMAGE}
+    msg = message(MessageKind.BROADCAST, payload)
+    assert msg.text == "Lịch phát sóng &lt;Tết&gt; &amp; lễ hội"
+    assert (msg.photo_url, msg.caption) == (IMAGE, msg.text)
+    plain = message(MessageKind.BROADCAST, payload, with_image=False)
+    assert plain.photo_url is None and plain.caption is None
+    long = message(MessageKind.BROADCAST, {"text": "chữ " * 2000, "photo": IMAGE})
+    assert long.photo_url is None and html_visible_len(long.text) <= 4096
+
+
+def test_a_digest_groups_linked_headlines_by_topic_within_the_limit() -> None:
+    item = {"title": "Giá cà phê <tăng>", "url": URL}
+    payload = {"sections": [{"topic": "Kinh tế", "items": [item, {"title": "Không link"}]}]}
+    msg = message(MessageKind.DIGEST, payload)
+    assert msg.text == (
+        "📰 <b>Bản tin tổng hợp</b>\n\n<b>Kinh tế</b>\n"
+        f'• <a href="{URL}">Giá cà phê &lt;tăng&gt;</a>\n• Không link'
+    )
+    check_html(msg.text)
+    assert message(MessageKind.DIGEST, payload, locale="en").text.startswith("📰 <b>News digest")
+    huge = {"sections": [{"topic": "Thời sự", "items": [item] * 400}]}
+    cut = message(MessageKind.DIGEST, huge)
+    assert html_visible_len(cut.text) <= 4096 and cut.text.endswith("\n…")
+    check_html(cut.text)
+
+
+def test_a_comment_post_replies_in_the_thread_with_the_name_and_text_escaped() -> None:
+    payload = {"author": "Lan <admin>", "text": "Bài hay & bổ ích", "reply_to": 77}
+    msg = message(MessageKind.COMMENT_POST, payload)
+    assert msg.text == "💬 <b>Lan &lt;admin&gt;</b>: Bài hay &amp; bổ ích"
+    assert msg.reply_to_message_id == 77 and msg.reply_markup is None
+
+
+def test_a_payload_renders_once_for_every_recipient_and_per_locale() -> None:
+    payload = {"key": "stop.done"}
+    first = message(MessageKind.NOTICE, payload)
+    # The same payload text from another row (another str object) hits the same rendering.
+    again = render_message(
+        MessageKind.NOTICE, "".join(encode_payload(payload)), locale="vi", with_image=True,
+        tz="Asia/Ho_Chi_Minh",
+    )  # fmt: skip
+    assert again is first
+    assert message(MessageKind.NOTICE, payload, locale="en") is not first
+    assert message(MessageKind.NOTICE, {"key": "stop.not_subscribed"}) is not first

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text, update
+from sqlalchemy.engine import make_url
 
 from storage.db import Database
+from storage.enums import Audience, DeliveryStatus, MessageKind
 from storage.models import (
     Article,
     ArticleTopic,
     Channel,
+    ChannelTopic,
     Delivery,
     Feed,
     Subscriber,
@@ -20,6 +26,7 @@ from storage.models import (
     Topic,
 )
 from storage.repositories import deliveries
+from tests.conftest import _create_database, _drop_database, postgres_admin_url
 
 NOW = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)  # 10:00 in Asia/Ho_Chi_Minh
 LEASE = timedelta(seconds=60)
@@ -155,3 +162,271 @@ async def test_a_revision_marks_recent_sent_messages_for_editing(database: Datab
         )
     assert {e.id for e in edits if e.edit_revision == 2} == {c.id for c in claimed}
     assert all(e.message_id is not None for e in edits if e.edit_revision == 2)
+
+
+async def add_article(database: Database, article_id: int, topic_id: int) -> None:
+    async with database.session() as session:
+        session.add(
+            Article(
+                id=article_id,
+                feed_id=1,
+                guid=f"g{article_id}",
+                content_hash="h",
+                url=f"https://kontumtv.vn/{article_id}",
+                title="B",
+                published_at=NOW,
+            )
+        )
+        await session.flush()
+        await session.execute(insert(ArticleTopic).values(article_id=article_id, topic_id=topic_id))
+
+
+BURST = {"key": "push.burst", "params": {"count": 4995, "feed": "KRT"}}
+
+
+async def test_a_notice_reaches_whoever_matches_any_of_the_articles_once(
+    database: Database,
+) -> None:
+    await seed(database)  # article 1: thoi-su
+    await add_article(database, 2, topic_id=2)  # the-thao
+    async with database.session() as session:
+        session.add(ChannelTopic(chat_id=-1002, topic_id=2))
+    async with database.session() as session:
+        written = await deliveries.enqueue_notice_for_articles(
+            session,
+            [1, 2],
+            ref="burst:1:2026-11-27T03:00",
+            payload=BURST,
+            now=NOW,
+            local_minute=600,
+            expires_at=NOW + timedelta(hours=24),
+        )
+        again = await deliveries.enqueue_notice_for_articles(
+            session,
+            [2, 1],
+            ref="burst:1:2026-11-27T03:00",
+            payload=BURST,
+            now=NOW,
+            local_minute=600,
+        )
+    got = await rows(database)
+    # Sport-only subscriber 3 and the sport channel match article 2; everyone else article 1.
+    expected = {(1000 + i, Audience.INSTANT) for i in range(5)} | {
+        (3, Audience.INSTANT),
+        (4, Audience.INSTANT),
+        (5, Audience.INSTANT),
+        (-1001, Audience.CHANNEL),
+        (-1002, Audience.CHANNEL),
+    }
+    assert {(r.chat_id, r.kind) for r in got} == expected
+    assert (written, again) == (len(expected), 0)
+    assert all(r.message_kind is MessageKind.NOTICE and r.article_id is None for r in got)
+    assert all(json.loads(r.payload or "") == BURST for r in got)
+    assert all(r.expires_at == NOW + timedelta(hours=24) for r in got)
+    assert {r.chat_id for r in got if r.silent} == {5}  # quiet hours, as for articles
+
+
+async def test_a_notice_for_no_articles_or_no_match_writes_nothing(database: Database) -> None:
+    await seed(database)
+    await add_article(database, 2, topic_id=2)
+    async with database.session() as session:
+        await session.execute(update(Channel).values(active=False))
+        await session.execute(update(Subscriber).values(all_topics=False))
+        none = await deliveries.enqueue_notice_for_articles(
+            session, [], ref="burst:x", payload=BURST, now=NOW, local_minute=600
+        )
+        sport = await deliveries.enqueue_notice_for_articles(
+            session, [2], ref="burst:y", payload=BURST, now=NOW, local_minute=600
+        )
+    assert none == 0
+    assert sport == 1 and [r.chat_id for r in await rows(database)] == [3]
+
+
+async def test_articles_carry_their_expiry_and_read_back_as_article_rows(
+    database: Database,
+) -> None:
+    article = await seed(database)
+    expiry = NOW + timedelta(hours=24)
+    async with database.session() as session:
+        await deliveries.enqueue_article(
+            session, article, now=NOW, local_minute=600, expires_at=expiry
+        )
+        claimed = await deliveries.claim(session, owner="a", now=NOW, lease=LEASE, limit=100)
+    assert claimed and all(c.expires_at == expiry for c in claimed)
+    assert all(c.message_kind is MessageKind.ARTICLE and c.payload is None for c in claimed)
+    assert all(c.created_at == NOW and c.ref is None for c in claimed)
+
+
+async def test_a_message_to_listed_chats_is_queued_once_in_each_chats_language(
+    database: Database,
+) -> None:
+    await seed(database)
+    async with database.session() as session:
+        await session.execute(
+            update(Subscriber).where(Subscriber.chat_id == 1001).values(language="en")
+        )
+        args = dict(
+            payload={"key": "alert.stall", "params": {}},
+            ref="stall:1",
+            now=NOW,
+            audience=Audience.REPLY,
+            locale="vi",
+        )
+        first = await deliveries.enqueue_message(
+            session, MessageKind.NOTICE, [1001, 777, 1001], **args
+        )
+        second = await deliveries.enqueue_message(session, MessageKind.NOTICE, [777, 1001], **args)
+        with pytest.raises(ValueError):
+            await deliveries.enqueue_message(session, MessageKind.ARTICLE, [1], **args)
+    got = {r.chat_id: r for r in await rows(database)}
+    assert (first, second) == (2, 0)
+    assert {c: r.locale for c, r in got.items()} == {1001: "en", 777: "vi"}
+    assert all(r.ref == "stall:1" and r.priority == 0 for r in got.values())
+
+
+async def test_a_broadcast_reaches_every_active_reader_or_one_topics_in_one_statement(
+    database: Database,
+) -> None:
+    await seed(database)
+    announcement = {"text": "Lịch phát sóng Tết"}
+    async with database.session() as session:
+        everyone = await deliveries.enqueue_to_subscribers(
+            session, MessageKind.BROADCAST, payload=announcement, ref="broadcast:1", now=NOW,
+            local_minute=600,
+        )  # fmt: skip
+        twice = await deliveries.enqueue_to_subscribers(
+            session, MessageKind.BROADCAST, payload=announcement, ref="broadcast:1", now=NOW
+        )
+        sport = await deliveries.enqueue_to_subscribers(
+            session, MessageKind.BROADCAST, payload=announcement, ref="broadcast:2", now=NOW,
+            topic_id=2,
+        )  # fmt: skip
+    got = await rows(database)
+    first = {r.chat_id for r in got if r.ref == "broadcast:1"}
+    second = {r.chat_id for r in got if r.ref == "broadcast:2"}
+    # Digest-only reader 2 hears it too; the unsubscribed reader 1 and the channels do not.
+    assert first == {1000, 1001, 1002, 1003, 1004, 2, 3, 4, 5}
+    assert second == first - {4}  # reader 4 follows news only
+    assert (everyone, twice, sport) == (9, 0, 8)
+    assert all(r.kind is Audience.BULK and r.priority == 3 for r in got)
+    assert {r.chat_id for r in got if r.silent} == {5}  # asleep at 10:00, told quietly
+    with pytest.raises(ValueError):
+        async with database.session() as session:
+            await deliveries.enqueue_to_subscribers(
+                session, MessageKind.ARTICLE, payload={}, ref="x", now=NOW
+            )
+
+
+async def test_priorities_follow_the_audience_replies_first_bulk_last(database: Database) -> None:
+    article = await seed(database)
+    async with database.session() as session:
+        await deliveries.enqueue_article(session, article, now=NOW, local_minute=600)
+        for audience, ref in ((Audience.BULK, "broadcast:1"), (Audience.REPLY, "reply:1")):
+            await deliveries.enqueue_message(
+                session,
+                MessageKind.BROADCAST,
+                [1000],
+                payload={"text": ref},
+                ref=ref,
+                now=NOW,
+                audience=audience,
+            )
+        claimed = await deliveries.claim(session, owner="a", now=NOW, lease=LEASE, limit=100)
+    order = [c.kind for c in claimed]
+    assert order[0] is Audience.REPLY and order[-1] is Audience.BULK
+    assert order[1] is Audience.CHANNEL and set(order[2:-1]) == {Audience.INSTANT}
+    assert [deliveries.priority(a) for a in Audience] == [0, 1, 2, 3]
+
+
+async def test_editing_a_message_updates_queued_rows_and_marks_sent_ones(
+    database: Database,
+) -> None:
+    await seed(database)
+    async with database.session() as session:
+        await deliveries.enqueue_message(
+            session,
+            MessageKind.BROADCAST,
+            [1000, 1001],
+            payload={"text": "1/10"},
+            ref="progress:9",
+            now=NOW,
+            audience=Audience.REPLY,
+        )
+        claimed = await deliveries.claim(session, owner="a", now=NOW, lease=LEASE, limit=1)
+        await deliveries.mark_sent(session, [(claimed[0].id, 55, False, 1)], now=NOW)
+        marked = await deliveries.request_edit(
+            session, MessageKind.BROADCAST, "progress:9", {"text": "5/10"}
+        )
+        again = await deliveries.request_edit(
+            session, MessageKind.BROADCAST, "progress:9", {"text": "9/10"}
+        )
+        later = await deliveries.claim(session, owner="a", now=NOW, lease=LEASE, limit=10)
+    assert (marked, again) == (1, 1)
+    by_chat = {c.chat_id: c for c in later}
+    sent = by_chat[claimed[0].chat_id]
+    assert sent.edit_revision == 3 and sent.message_id == 55
+    assert all(json.loads(c.payload or "") == {"text": "9/10"} for c in later)
+    other = next(c for c in later if c.chat_id != claimed[0].chat_id)
+    assert other.edit_revision is None  # never sent: goes out with the new text
+    async with database.session() as session:
+        await deliveries.mark_edited(session, sent.id, 2)  # an older edit finishing late
+    [row] = [r for r in await rows(database) if r.id == sent.id]
+    assert row.edit_revision == 3 and row.status is DeliveryStatus.SENT
+
+
+T = "'2026-11-27 03:00:00'"
+# Rows as revision 0001 wrote them: an article in flight to every audience of that time.
+OLD_ROWS = [
+    "INSERT INTO feeds (id, url, active, primed, next_poll_at, failures, alerted_down, "
+    f"created_at) VALUES (1, 'u', true, true, {T}, 0, false, {T})",
+    "INSERT INTO articles (id, feed_id, guid, url, title, summary, text, published_at, "
+    "fetched_at, updated_at, revision, content_hash, search_text, backlog) VALUES "
+    f"(1, 1, 'g', 'a', 't', '', '', {T}, {T}, {T}, 1, 'h', '', false)",
+    *(
+        "INSERT INTO deliveries (id, article_id, chat_id, kind, priority, status, locale, "
+        "with_image, silent, due_at, attempts, sent_as_photo, created_at) VALUES "
+        f"({n}, 1, {100 + n}, '{kind}', {prio}, '{status}', 'vi', true, false, {T}, 0, false, {T})"
+        for n, kind, prio, status in [
+            (1, "channel", 1, "sent"),
+            (2, "instant", 2, "pending"),
+            (3, "reply", 0, "sending"),
+            (4, "broadcast", 3, "failed"),
+        ]
+    ),
+]
+
+
+async def test_upgrading_keeps_queued_articles_with_their_audience_and_priority(
+    database_url: str, tmp_path: Path
+) -> None:
+    """A database written by revision 0001 (rows in flight) upgrades with every row intact."""
+    if database_url.startswith("sqlite"):
+        url, name = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}", None
+    else:
+        admin = postgres_admin_url()
+        assert admin is not None
+        name = f"newsbot_mig_{uuid.uuid4().hex[:8]}"
+        await _create_database(admin, name)
+        url = make_url(admin).set(database=name).render_as_string(hide_password=False)
+    old = Database(url)
+    try:
+        await old.upgrade("0001")
+        async with old.engine.begin() as conn:
+            for statement in OLD_ROWS:
+                await conn.execute(text(statement))
+        await old.upgrade()
+        assert await old.current_revision() == "0002"
+        got = await rows(old)
+        assert [(r.kind, r.priority, r.status, r.message_kind) for r in got] == [
+            (Audience.CHANNEL, 1, DeliveryStatus.SENT, MessageKind.ARTICLE),
+            (Audience.INSTANT, 2, DeliveryStatus.PENDING, MessageKind.ARTICLE),
+            (Audience.REPLY, 0, DeliveryStatus.SENDING, MessageKind.ARTICLE),
+            (Audience.BULK, 3, DeliveryStatus.FAILED, MessageKind.ARTICLE),
+        ]
+        assert all(r.payload is None and r.ref is None and r.expires_at is None for r in got)
+    finally:
+        await old.dispose()
+        if name is not None:
+            admin = postgres_admin_url()
+            assert admin is not None
+            await _drop_database(admin, name)

@@ -1,0 +1,386 @@
+"""Who gets a message: outbox rows written in bulk for articles, notices and any other kind.
+
+An article row names its article (unique per article, chat and audience); every other kind
+(:class:`~storage.enums.MessageKind`) carries a JSON ``payload``, rendered by its kind's
+renderer in ``bot.delivery.render``/``bot.delivery.messages``, and a ``ref`` naming it, unique
+per (ref, chat, audience), so enqueueing a message twice never doubles it. A row's audience
+(:class:`~storage.enums.Audience`, stored in ``kind``) sets its priority through
+:data:`PRIORITY`, the one table every enqueue here uses.
+
+Adding a message kind: a :class:`~storage.enums.MessageKind` member, a renderer registered for
+it in ``bot.delivery.messages``, and an enqueue function here (or calls of
+:func:`enqueue_message` with a ``ref`` of the kind's own, e.g. ``"digest:2026-12-01"``).
+Callers reach these through ``storage.repositories.deliveries``, which re-exports them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Integer,
+    String,
+    and_,
+    case,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.enums import Audience, DeliveryStatus, MessageKind
+from storage.models import (
+    ArticleTopic,
+    Channel,
+    ChannelTopic,
+    Delivery,
+    Subscriber,
+    SubscriberTopic,
+)
+
+# Lower goes first: people waiting on a reply, then the station's channels, then instant
+# pushes, then broadcasts and digests. Every enqueue takes its priority from here.
+PRIORITY: Mapping[Audience, int] = {
+    Audience.REPLY: 0,
+    Audience.CHANNEL: 1,
+    Audience.INSTANT: 2,
+    Audience.BULK: 3,
+}
+EDIT_WINDOW = timedelta(hours=48)
+# Rows written per INSERT when the recipients come as a list (bounded statement size).
+_CHUNK = 500
+_PENDING, _SENT = DeliveryStatus.PENDING, DeliveryStatus.SENT
+_WAITING = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
+
+
+def priority(audience: Audience) -> int:
+    """The claim order of a row for this audience (lower goes first)."""
+    return PRIORITY[audience]
+
+
+def encode_payload(payload: Mapping[str, Any]) -> str:
+    """A payload as stored: canonical JSON, so equal payloads are equal strings (the sender
+    parses and renders each distinct string once per batch)."""
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def rowcount(result: Any) -> int:
+    """Rows touched by an INSERT/UPDATE (a CursorResult; typed loosely by SQLAlchemy)."""
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _insert(session: AsyncSession) -> Any:
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Delivery)
+
+
+def _in_quiet_hours(minute_of_day: int) -> Any:
+    """SQL: the subscriber's quiet hours contain this local minute (ranges may wrap midnight)."""
+    start, end = Subscriber.quiet_start, Subscriber.quiet_end
+    return case(
+        (
+            and_(
+                start.is_not(None),
+                end.is_not(None),
+                or_(
+                    and_(start <= end, start <= minute_of_day, literal(minute_of_day) < end),
+                    and_(start > end, or_(start <= minute_of_day, literal(minute_of_day) < end)),
+                ),
+            ),
+            true(),
+        ),
+        else_=false(),
+    )
+
+
+_ENQUEUE_COLUMNS = [
+    "article_id", "chat_id", "kind", "message_kind", "priority", "status", "locale",
+    "with_image", "silent", "payload", "ref", "expires_at", "due_at", "attempts",
+    "sent_as_photo", "created_at",
+]  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class _Message:
+    """The columns every recipient of one message shares."""
+
+    article_id: int | None
+    kind: MessageKind
+    payload: str | None
+    ref: str | None
+    now: datetime
+    expires_at: datetime | None
+
+    def rows_for(self, audience: Audience, chat: Any, silent: Any) -> Any:
+        """SELECT producing one outbox row per recipient, columns in ``_ENQUEUE_COLUMNS`` order."""
+        return select(
+            literal(self.article_id, Integer),
+            chat.chat_id,
+            literal(audience.value, String),
+            literal(self.kind.value, String),
+            literal(priority(audience), Integer),
+            literal(_PENDING.value, String),
+            chat.language,
+            chat.wants_images,
+            silent,
+            literal(self.payload, Delivery.payload.type),
+            literal(self.ref, Delivery.ref.type),
+            literal(self.expires_at, Delivery.expires_at.type),
+            literal(self.now, Delivery.due_at.type),
+            literal(0, Integer),
+            literal(False, Boolean),
+            literal(self.now, Delivery.created_at.type),
+        )
+
+
+def _topic_audiences(message: _Message, topics: Any, local_minute: int) -> tuple[Any, Any]:
+    """The active channels and instant subscribers whose topics meet ``topics`` (a subquery of
+    topic ids), as row SELECTs; subscribers in their quiet hours get a silent push."""
+    channel_match = or_(
+        Channel.all_topics.is_(True),
+        exists().where(ChannelTopic.chat_id == Channel.chat_id, ChannelTopic.topic_id.in_(topics)),
+    )
+    subscriber_match = or_(
+        Subscriber.all_topics.is_(True),
+        exists().where(
+            SubscriberTopic.chat_id == Subscriber.chat_id, SubscriberTopic.topic_id.in_(topics)
+        ),
+    )
+    channels = message.rows_for(Audience.CHANNEL, Channel, literal(False, Boolean)).where(
+        Channel.active.is_(True), channel_match
+    )
+    instant = message.rows_for(Audience.INSTANT, Subscriber, _in_quiet_hours(local_minute)).where(
+        Subscriber.active.is_(True), Subscriber.instant.is_(True), subscriber_match
+    )
+    return channels, instant
+
+
+async def _insert_from(session: AsyncSession, audiences: Sequence[Any], conflict: list[str]) -> int:
+    written = 0
+    for audience in audiences:
+        statement = (
+            _insert(session)
+            .from_select(_ENQUEUE_COLUMNS, audience)
+            .on_conflict_do_nothing(index_elements=conflict)
+        )
+        written += rowcount(await session.execute(statement))
+    return written
+
+
+async def enqueue_article(
+    session: AsyncSession,
+    article_id: int,
+    *,
+    now: datetime,
+    local_minute: int,
+    expires_at: datetime | None = None,
+) -> int:
+    """Write one delivery row per matching channel and instant subscriber, in two statements.
+
+    ``local_minute`` is the station's local time of day in minutes, for quiet hours;
+    ``expires_at`` is when the article stops being news (None: never).
+    Returns the number of rows written (existing rows are left alone).
+    """
+    message = _Message(article_id, MessageKind.ARTICLE, None, None, now, expires_at)
+    topics = select(ArticleTopic.topic_id).where(ArticleTopic.article_id == article_id)
+    audiences = _topic_audiences(message, topics, local_minute)
+    return await _insert_from(session, audiences, ["article_id", "chat_id", "kind"])
+
+
+async def enqueue_notice_for_articles(
+    session: AsyncSession,
+    article_ids: Sequence[int],
+    *,
+    ref: str,
+    payload: Mapping[str, Any],
+    now: datetime,
+    local_minute: int,
+    expires_at: datetime | None = None,
+) -> int:
+    """One notice per channel and instant subscriber that would get at least one of
+    ``article_ids`` (same topic matching and quiet hours as :func:`enqueue_article`).
+
+    For a burst of items ("và 4.995 tin khác"): one message per reader instead of thousands.
+    ``payload`` is ``{"key": <catalogue key>, "params": {...}}``, optionally with ``"url"``
+    (a 📖 button). Deduplicated by (ref, chat, audience): enqueueing again writes nothing.
+    """
+    if not article_ids:
+        return 0
+    message = _Message(None, MessageKind.NOTICE, encode_payload(payload), ref, now, expires_at)
+    topics = select(ArticleTopic.topic_id).where(ArticleTopic.article_id.in_(list(article_ids)))
+    audiences = _topic_audiences(message, topics, local_minute)
+    return await _insert_from(session, audiences, ["ref", "chat_id", "kind"])
+
+
+async def enqueue_message(
+    session: AsyncSession,
+    kind: MessageKind,
+    chat_ids: Sequence[int],
+    *,
+    payload: Mapping[str, Any],
+    ref: str,
+    now: datetime,
+    audience: Audience,
+    locale: str = "vi",
+    with_image: bool = True,
+    silent: bool = False,
+    due_at: datetime | None = None,
+    expires_at: datetime | None = None,
+) -> int:
+    """Queue one message (not an article) for each chat in ``chat_ids``.
+
+    For messages to a known list of chats: admin notices, a broadcast's progress message, a
+    comment post. A chat the bot knows as a subscriber or channel gets the message in its
+    own language; any other chat gets ``locale``. Deduplicated by (ref, chat, audience).
+    Returns the number of rows written.
+    """
+    if kind is MessageKind.ARTICLE:
+        raise ValueError("articles are enqueued by enqueue_article")
+    chats = list(dict.fromkeys(chat_ids))
+    if not chats:
+        return 0
+    languages = await _languages(session, chats)
+    encoded = encode_payload(payload)
+    common = {
+        "article_id": None,
+        "kind": audience,
+        "message_kind": kind,
+        "priority": priority(audience),
+        "status": _PENDING,
+        "with_image": with_image,
+        "silent": silent,
+        "payload": encoded,
+        "ref": ref,
+        "expires_at": expires_at,
+        "due_at": due_at or now,
+        "attempts": 0,
+        "sent_as_photo": False,
+        "created_at": now,
+    }
+    written = 0
+    for start in range(0, len(chats), _CHUNK):
+        values = [
+            {**common, "chat_id": chat, "locale": languages.get(chat, locale)}
+            for chat in chats[start : start + _CHUNK]
+        ]
+        statement = (
+            _insert(session)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=["ref", "chat_id", "kind"])
+        )
+        written += rowcount(await session.execute(statement))
+    return written
+
+
+async def enqueue_to_subscribers(
+    session: AsyncSession,
+    kind: MessageKind,
+    *,
+    payload: Mapping[str, Any],
+    ref: str,
+    now: datetime,
+    topic_id: int | None = None,
+    local_minute: int | None = None,
+    audience: Audience = Audience.BULK,
+    expires_at: datetime | None = None,
+) -> int:
+    """One message for every active subscriber (digest-only ones too), or for those who follow
+    ``topic_id``, each in their language, in one INSERT … SELECT: a broadcast to 100,000
+    readers writes its rows without a round trip per reader.
+
+    With ``local_minute`` (the station's time of day) readers in their quiet hours get it
+    silently. Deduplicated by (ref, chat, audience). Returns the number of rows written.
+    """
+    if kind is MessageKind.ARTICLE:
+        raise ValueError("articles are enqueued by enqueue_article")
+    message = _Message(None, kind, encode_payload(payload), ref, now, expires_at)
+    silent = literal(False, Boolean) if local_minute is None else _in_quiet_hours(local_minute)
+    readers = message.rows_for(audience, Subscriber, silent).where(Subscriber.active.is_(True))
+    if topic_id is not None:
+        readers = readers.where(
+            or_(
+                Subscriber.all_topics.is_(True),
+                exists().where(
+                    SubscriberTopic.chat_id == Subscriber.chat_id,
+                    SubscriberTopic.topic_id == topic_id,
+                ),
+            )
+        )
+    return await _insert_from(session, [readers], ["ref", "chat_id", "kind"])
+
+
+async def _languages(session: AsyncSession, chat_ids: Sequence[int]) -> dict[int, str]:
+    found: dict[int, str] = {}
+    for start in range(0, len(chat_ids), _CHUNK):
+        chunk = list(chat_ids[start : start + _CHUNK])
+        for table in (Channel, Subscriber):
+            result = await session.execute(
+                select(table.chat_id, table.language).where(table.chat_id.in_(chunk))
+            )
+            found.update({int(chat): str(language) for chat, language in result.all()})
+    return found
+
+
+async def request_edit(
+    session: AsyncSession,
+    kind: MessageKind,
+    ref: str,
+    payload: Mapping[str, Any],
+    *,
+    chat_id: int | None = None,
+) -> int:
+    """Change a queued or sent message (not an article): e.g. a broadcast's progress.
+
+    Rows not sent yet simply go out with the new payload. Sent rows get it too and are marked
+    for editing: ``edit_revision`` counts up from the last one, so an edit in flight that
+    finishes after this call does not clear the newer request (see :func:`mark_edited`).
+    A row in flight (``sending``) gets the new payload but may still show the old one.
+    Returns the number of sent messages marked for editing.
+    """
+    if kind is MessageKind.ARTICLE:
+        raise ValueError("articles are edited by request_edits, from their revision")
+    encoded = encode_payload(payload)
+    mine = [Delivery.message_kind == kind, Delivery.ref == ref]
+    if chat_id is not None:
+        mine.append(Delivery.chat_id == chat_id)
+    await session.execute(
+        update(Delivery).where(*mine, Delivery.status.in_(_WAITING)).values(payload=encoded)
+    )
+    result = await session.execute(
+        update(Delivery)
+        .where(*mine, Delivery.status == _SENT, Delivery.message_id.is_not(None))
+        .values(
+            payload=encoded,
+            edit_revision=func.coalesce(Delivery.edit_revision, Delivery.sent_revision, 0) + 1,
+        )
+    )
+    return rowcount(result)
+
+
+async def request_edits(
+    session: AsyncSession, article_id: int, revision: int, *, now: datetime, published_at: datetime
+) -> int:
+    """After a correction, mark the article's sent messages for editing (within 48 hours)."""
+    if now - published_at > EDIT_WINDOW:
+        return 0
+    result = await session.execute(
+        update(Delivery)
+        .where(
+            Delivery.article_id == article_id,
+            Delivery.status == _SENT,
+            Delivery.message_id.is_not(None),
+        )
+        .values(edit_revision=revision)
+    )
+    return rowcount(result)
