@@ -21,7 +21,8 @@ Payloads (``BadPayload`` when a required field is missing or of the wrong type):
 * notice: ``{"key": <catalogue key>, "params": {...}, "url": <optional 📖 link>}``;
 * broadcast: ``{"text": <plain text>, "photo": <optional image URL or file_id>}``;
 * digest: ``{"sections": [{"topic": <name>, "items": [{"title": …, "url": …}]}]}``;
-* comment post: ``{"author": <name>, "text": <comment>, "reply_to": <message id or null>}``.
+* comment post: ``{"author": <name>, "text": <comment>, "reply_to": <message id or null>}``;
+* comment card: see :func:`render_comment_card`.
 """
 
 from __future__ import annotations
@@ -29,11 +30,15 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.callbacks import encode
+from bot.comment_buttons import ModerateButton
 from bot.delivery.render import (
     CACHE_SIZE,
     CAPTION_LIMIT,
@@ -45,7 +50,7 @@ from bot.delivery.render import (
 )
 from bot.delivery.utf16 import html_visible_len, html_visible_text, truncate_utf16
 from bot.i18n import t
-from storage.enums import MessageKind
+from storage.enums import MessageKind, ModerationAction
 
 Payload = Mapping[str, Any]
 Renderer = Callable[[Payload, str, bool, str], RenderedMessage]
@@ -230,3 +235,76 @@ def render_comment_post(
     author = escape_text(truncate_utf16(_text(payload, "author"), 100))
     body = escape_text(truncate_utf16(_text(payload, "text"), TEXT_LIMIT - 200))
     return _message(t("comment.post", locale, name=author, text=body), reply_to=reply_to)
+
+
+def card_buttons(comment_id: int, locale: str) -> InlineKeyboardMarkup:
+    """✅ Duyệt / ❌ Từ chối / 🚫 Chặn for one pending comment."""
+
+    def one(action: ModerationAction, key: str) -> InlineKeyboardButton:
+        data = encode(ModerateButton(comment_id, action))
+        return InlineKeyboardButton(t(key, locale), callback_data=data)
+
+    return InlineKeyboardMarkup(
+        [
+            [
+                one(ModerationAction.APPROVE, "comments.button_approve"),
+                one(ModerationAction.REJECT, "comments.button_reject"),
+                one(ModerationAction.BAN, "comments.button_ban"),
+            ]
+        ]
+    )
+
+
+_DECIDED = {
+    ModerationAction.APPROVE: "comments.card_approved",
+    ModerationAction.REJECT: "comments.card_rejected",
+    ModerationAction.BAN: "comments.card_banned",
+}
+_HELD = {"link": "comments.card_link", "first": "comments.card_first"}
+
+
+@renderer(MessageKind.COMMENT_CARD)
+def render_comment_card(
+    payload: Payload, locale: str, with_image: bool, tz: str
+) -> RenderedMessage:
+    """A pending comment for the moderators: article (linked), author, text, all escaped;
+    the buttons while it is pending, who decided and when once it is not.
+
+    Payload: ``{"comment_id", "user_id", "title", "url", "author", "text", "held",
+    "decision": null | {"action", "by", "at" (ISO time)}}``.
+    """
+    comment_id, user_id = payload.get("comment_id"), payload.get("user_id")
+    if not isinstance(comment_id, int) or not isinstance(user_id, int):
+        raise BadPayload("a comment card needs comment_id and user_id")
+    title = escape_text(truncate_utf16(_text(payload, "title"), 300))
+    url = _text(payload, "url", required=False).strip()
+    article = f'<a href="{html.escape(url, quote=True)}">{title}</a>' if is_web_url(url) else title
+    author = escape_text(truncate_utf16(_text(payload, "author"), 100))
+    body = escape_text(truncate_utf16(_text(payload, "text"), TEXT_LIMIT - 700))
+    lines = [
+        t(
+            "comments.card",
+            locale,
+            id=comment_id,
+            article=article,
+            author=author,
+            user_id=user_id,
+            text=body,
+        )
+    ]
+    held = _HELD.get(str(payload.get("held")))
+    if held is not None:
+        lines += ["", t(held, locale)]
+    decision = payload.get("decision")
+    if decision is None:
+        return _message("\n".join(lines), buttons=card_buttons(comment_id, locale))
+    if not isinstance(decision, dict):
+        raise BadPayload("a card's decision must be an object")
+    try:
+        action = ModerationAction(str(decision.get("action")))
+        at = datetime.fromisoformat(str(decision.get("at"))).astimezone(ZoneInfo(tz))
+    except ValueError as error:
+        raise BadPayload(f"a card's decision cannot be read: {error}") from None
+    by = escape_text(truncate_utf16(_text(decision, "by"), 100))
+    lines += ["", t(_DECIDED[action], locale, name=by, at=at.strftime("%H:%M, %d/%m/%Y"))]
+    return _message("\n".join(lines))

@@ -1,0 +1,223 @@
+"""Reader comments: the 💬 prompt, the deep link, replies that are comments, /cancel, /name."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from telegram import ForceReply, Message, Update, User
+from telegram.constants import ChatType, ParseMode
+from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+
+from bot import callbacks
+from bot.callbacks import CommentButton
+from bot.context import BotContext
+from bot.handlers import fallbacks
+from bot.handlers.common import NEW_MESSAGES, command
+from bot.i18n import t
+from bot.services.comment_rules import Verdict
+from bot.services.comments import Incoming, Invitation, NameChange, Opening, Received, Writer
+from storage.enums import CommentSource
+
+DEEP_LINK = re.compile(r"^/start(?:@\w+)?\s+c_([1-9][0-9]{0,18})$")
+_PRIVATE = filters.ChatType.PRIVATE & NEW_MESSAGES
+
+
+class _RepliesToChannelPost(filters.MessageFilter):
+    """A reply to the automatic forward of a channel post (a discussion group's thread)."""
+
+    def filter(self, message: Message) -> bool:
+        reply = message.reply_to_message
+        return reply is not None and bool(reply.is_automatic_forward)
+
+
+_GROUP_THREAD = (
+    filters.ChatType.GROUPS & NEW_MESSAGES & ~filters.COMMAND & ~filters.StatusUpdate.ALL
+) & (filters.IS_AUTOMATIC_FORWARD | _RepliesToChannelPost())
+
+_ANSWERS = {
+    Verdict.HELD: "comments.held",
+    Verdict.APPROVED: "comments.published",
+    Verdict.NOT_TEXT: "comments.not_text",
+    Verdict.TOO_SHORT: "comments.too_short",
+    Verdict.TOO_LONG: "comments.too_long",
+    Verdict.DUPLICATE: "comments.duplicate",
+    Verdict.PER_MINUTE: "comments.per_minute",
+    Verdict.PER_DAY: "comments.per_day",
+    Verdict.BANNED: "comments.banned",
+    Verdict.BLOCKED: "comments.blocked",
+}
+
+
+def writer_of(user: User, chat_id: int) -> Writer:
+    return Writer(user.id, chat_id, user.first_name, user.last_name)
+
+
+def answer_text(received: Received, locale: str) -> str:
+    return t(_ANSWERS[received.verdict], locale, **received.params)
+
+
+def prompt_text(invitation: Invitation, locale: str) -> str:
+    """The prompt naming the article, after its latest approved comments (all escaped)."""
+    assert invitation.article is not None
+    title = html.escape(invitation.article.title, quote=False)
+    lines: list[str] = []
+    if invitation.approved:
+        lines.append(t("comments.latest", locale, title=title, count=invitation.approved))
+        for comment in invitation.latest:
+            name = html.escape(comment.author_name, quote=False)
+            text = html.escape(comment.text[:300], quote=False)
+            lines.append(t("comments.latest_item", locale, name=name, text=text))
+        lines.append("")
+    lines.append(t("comments.prompt", locale, title=title))
+    return "\n".join(lines)
+
+
+async def _send_prompt(message: Message, invitation: Invitation, locale: str) -> None:
+    await message.reply_text(
+        prompt_text(invitation, locale),
+        parse_mode=ParseMode.HTML,
+        reply_markup=ForceReply(input_field_placeholder=t("comments.placeholder", locale)),
+    )
+
+
+async def comment_tapped(update: Update, context: BotContext) -> None:
+    """💬 under an article: in a private chat, ask for the comment; elsewhere open the bot."""
+    query = update.callback_query
+    if query is None:
+        return
+    button = callbacks.decode_as(query.data, CommentButton)
+    message = query.message
+    private = isinstance(message, Message) and message.chat.type == ChatType.PRIVATE
+    if not private:
+        # A group or channel: the comment is written in the reader's private chat.
+        url = f"https://t.me/{context.bot.username}?start=c_{button.article_id}"
+        await query.answer(url=url)
+        return
+    invitation = await context.services.comments.invite(
+        query.from_user.id, button.article_id, CommentSource.BUTTON
+    )
+    match invitation.opening:
+        case Opening.ARTICLE_GONE:
+            await query.answer(t("button.article_gone", context.locale))
+        case Opening.PROMPT:
+            await query.answer()
+            assert isinstance(message, Message)
+            await _send_prompt(message, invitation, context.locale)
+
+
+async def deep_link(update: Update, context: BotContext) -> None:
+    """/start c_<article>: the link under channel posts; ask for the comment."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or message.text is None:
+        return
+    found = DEEP_LINK.match(message.text.strip())
+    if found is None:
+        return
+    invitation = await context.services.comments.invite(
+        user.id, int(found.group(1)), CommentSource.DEEP_LINK
+    )
+    match invitation.opening:
+        case Opening.ARTICLE_GONE:
+            await message.reply_text(t("button.article_gone", context.locale))
+        case Opening.PROMPT:
+            await _send_prompt(message, invitation, context.locale)
+
+
+async def private_message(update: Update, context: BotContext) -> None:
+    """A reader's message: a comment when it replies to an article or answers a prompt."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    reply = message.reply_to_message
+    from_bot = (
+        reply is not None and reply.from_user is not None and (reply.from_user.id == context.bot.id)
+    )
+    incoming = Incoming(
+        writer_of(user, message.chat.id),
+        message.text,
+        replied_to=reply.message_id if reply is not None and from_bot else None,
+    )
+    received = await context.services.comments.receive(incoming)
+    if received is None:
+        await fallbacks.not_understood(update, context)
+        return
+    await message.reply_text(answer_text(received, context.locale))
+
+
+async def group_thread_message(update: Update, context: BotContext) -> None:
+    """A discussion group: remember a channel post's thread; a reply in it is a comment."""
+    message, user = update.effective_message, update.effective_user
+    if message is None:
+        return
+    if message.is_automatic_forward:
+        origin = _channel_post(message)
+        if origin is not None:
+            await context.services.comments.record_forward(
+                message.chat.id, message.message_id, origin
+            )
+        return
+    reply = message.reply_to_message
+    if user is None or reply is None or user.is_bot:
+        return
+    incoming = Incoming(
+        writer_of(user, message.chat.id),
+        message.text,
+        thread_message=reply.message_id,
+        channel_post=_channel_post(reply),
+    )
+    received = await context.services.comments.receive(incoming)
+    if received is not None:
+        await message.reply_text(answer_text(received, context.locale))
+
+
+def _channel_post(message: Message) -> tuple[int, int] | None:
+    """(channel, post id) of an automatic forward."""
+    origin = message.forward_origin
+    chat, post = getattr(origin, "chat", None), getattr(origin, "message_id", None)
+    if chat is None or not isinstance(post, int):
+        return None
+    return int(chat.id), post
+
+
+async def cancel(update: Update, context: BotContext) -> None:
+    """/cancel: stop writing a comment."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    cancelled = await context.services.comments.cancel(user.id)
+    key = "comments.cancelled" if cancelled else "comments.nothing_to_cancel"
+    await message.reply_text(t(key, context.locale))
+
+
+async def name(update: Update, context: BotContext) -> None:
+    """/name [pseudonym | -]: the name comments are shown with."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    argument = " ".join(context.args or []) or None
+    telegram_name = writer_of(user, message.chat.id).telegram_name
+    change, shown = await context.services.comments.name(user.id, argument, telegram_name)
+    key = {
+        NameChange.SET: "comments.name_set",
+        NameChange.CLEARED: "comments.name_cleared",
+        NameChange.SHOWN: "comments.name_show",
+        NameChange.INVALID: "comments.name_invalid",
+    }[change]
+    await message.reply_text(
+        t(key, context.locale, name=html.escape(shown, quote=False)), parse_mode=ParseMode.HTML
+    )
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    """Before the subscriber commands: ``/start c_<id>`` is a deep link, not a subscription."""
+    application.add_handler(MessageHandler(_PRIVATE & filters.Regex(DEEP_LINK), deep_link))
+    application.add_handler(command("cancel", cancel))
+    application.add_handler(command("name", name))
+    application.add_handler(
+        CallbackQueryHandler(comment_tapped, pattern=callbacks.matches(CommentButton))
+    )
+    application.add_handler(
+        MessageHandler(_PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL, private_message)
+    )
+    application.add_handler(MessageHandler(_GROUP_THREAD, group_thread_message))
