@@ -188,7 +188,16 @@ class Comments:
                 session, writer.chat_id, incoming.thread_message
             )
             if article_id is None and incoming.channel_post is not None:
-                article_id = await repo.article_of_message(session, *incoming.channel_post)
+                # The forward can reach us before the sender recorded the post's message id
+                # (outcomes are written in batches): learn the thread from its first reply.
+                channel, post = incoming.channel_post
+                article_id = await repo.article_of_message(session, channel, post)
+                if article_id is not None:
+                    await repo.record_thread(
+                        session, article_id, channel_chat_id=channel,
+                        group_chat_id=writer.chat_id, group_message_id=incoming.thread_message,
+                        now=self._clock(),
+                    )  # fmt: skip
             return None if article_id is None else (article_id, CommentSource.DISCUSSION)
         if incoming.replied_to is not None:
             article_id = await repo.article_of_message(session, writer.chat_id, incoming.replied_to)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.enums import CommentSource, CommentStatus, MessageKind, RelayStatus
@@ -113,26 +114,25 @@ async def record_thread(
     group_message_id: int,
     now: datetime,
 ) -> bool:
-    """Remember a channel post's automatic forward in its discussion group (once)."""
-    known = await session.scalar(
-        select(CommentThread.id).where(
-            CommentThread.group_chat_id == group_chat_id,
-            CommentThread.group_message_id == group_message_id,
-        )
-    )
-    if known is not None:
-        return False
-    session.add(
-        CommentThread(
+    """Remember a channel post's automatic forward in its discussion group (once).
+
+    INSERT … ON CONFLICT DO NOTHING: the forward and the first reply to it may be handled at
+    the same moment (updates are handled concurrently), and both record the thread.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(CommentThread)
+        .values(
             article_id=article_id,
             channel_chat_id=channel_chat_id,
             group_chat_id=group_chat_id,
             group_message_id=group_message_id,
             created_at=now,
         )
+        .on_conflict_do_nothing(index_elements=["group_chat_id", "group_message_id"])
     )
-    await session.flush()
-    return True
+    return rowcount(await session.execute(statement)) == 1
 
 
 async def article_of_thread(
