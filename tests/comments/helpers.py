@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from bot.delivery.sender import Sender
 from storage.db import Database
 from storage.enums import Audience, DeliveryStatus, MessageKind, Role
 from storage.models import Admin, Comment, Delivery
@@ -57,3 +58,16 @@ async def rows(database: Database, kind: MessageKind) -> list[Delivery]:
             select(Delivery).where(Delivery.message_kind == kind).order_by(Delivery.id)
         )
         return list(found.all())
+
+
+async def drain(sender: Sender) -> None:
+    """Send (and edit) everything due in the outbox now."""
+    for _ in range(20):
+        if await sender.run_once() == 0:
+            return
+    raise AssertionError("the outbox did not settle")
+
+
+def buttons_of(message: SentMessage) -> list[str]:
+    markup = message.reply_markup or {}
+    return [b.get("callback_data", "") for row in markup.get("inline_keyboard", []) for b in row]
