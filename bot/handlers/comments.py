@@ -15,12 +15,14 @@ from bot.context import BotContext
 from bot.handlers import fallbacks
 from bot.handlers.common import NEW_MESSAGES, command
 from bot.i18n import t
+from bot.services import services_of
 from bot.services.comment_rules import Verdict
 from bot.services.comments import Incoming, Invitation, NameChange, Opening, Received, Writer
 from storage.enums import CommentSource
 
 DEEP_LINK = re.compile(r"^/start(?:@\w+)?\s+c_([1-9][0-9]{0,18})$")
 _PRIVATE = filters.ChatType.PRIVATE & NEW_MESSAGES
+RELAY_INTERVAL_S = 30.0
 
 
 class _RepliesToChannelPost(filters.MessageFilter):
@@ -209,8 +211,23 @@ async def name(update: Update, context: BotContext) -> None:
     )
 
 
+async def relay_comments(context: BotContext) -> None:
+    """A job, every 30 s: approved comments to the station's website (the WordPress relay)."""
+    relay = context.services.relay
+    if relay is not None:
+        await relay.run_once()  # an error reaches the error handler, logged; the job goes on
+
+
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    """Before the subscriber commands: ``/start c_<id>`` is a deep link, not a subscription."""
+    """Before the subscriber commands: ``/start c_<id>`` is a deep link, not a subscription.
+
+    The relay runs on PTB's job queue until the runtime takes background work over; it is
+    safe on every replica (comments are leased before they are posted).
+    """
+    if services_of(application.bot_data).relay is not None and application.job_queue:
+        application.job_queue.run_repeating(
+            relay_comments, interval=RELAY_INTERVAL_S, first=RELAY_INTERVAL_S, name="wp-relay"
+        )
     application.add_handler(MessageHandler(_PRIVATE & filters.Regex(DEEP_LINK), deep_link))
     application.add_handler(command("cancel", cancel))
     application.add_handler(command("name", name))

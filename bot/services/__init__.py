@@ -13,6 +13,8 @@ from bot.services.moderation import Moderation, Publisher
 from bot.services.outbox import Outbox
 from bot.services.roles import Roles
 from bot.services.subscriptions import Subscriptions
+from bot.wordpress.client import WordPressClient
+from bot.wordpress.relay import Relay
 from config import Settings
 from storage.db import Database
 
@@ -30,6 +32,7 @@ class Services:
     comments: Comments
     moderation: Moderation
     outbox: Outbox
+    relay: Relay | None  # None unless NEWSBOT_WORDPRESS_* are all set
 
 
 def services_of(bot_data: dict[Any, Any]) -> Services:
@@ -52,6 +55,17 @@ def build_services(settings: Settings, database: Database, limiter: RateLimiter)
         blocklist=tuple(settings.comment_blocklist),
         auto_approve_after=settings.comment_auto_approve_after,
     )
+    relay = None
+    if settings.wordpress_configured:
+        assert settings.wordpress_url and settings.wordpress_user
+        assert settings.wordpress_app_password is not None
+        client = WordPressClient(
+            settings.wordpress_url, settings.wordpress_user, settings.wordpress_app_password
+        )
+        relay = Relay(
+            database, client, outbox, author_email=settings.wordpress_author_email,
+            admin_chat_id=settings.admin_chat_id,
+        )  # fmt: skip
     return Services(
         settings=settings,
         database=database,
@@ -62,4 +76,5 @@ def build_services(settings: Settings, database: Database, limiter: RateLimiter)
         comments=Comments(database, moderation, publisher, rules),
         moderation=moderation,
         outbox=outbox,
+        relay=relay,
     )

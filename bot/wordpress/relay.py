@@ -1,0 +1,133 @@
+"""The relay's loop: approved comments from a persistent queue (the comments table) to the
+site, retried with backoff, never doubled, and the admins told once when WordPress refuses
+the relay's credentials.
+
+Never doubled: a comment is leased by a conditional UPDATE before it is posted, so two relays
+never post it at once; one posted but not recorded (a crash) is posted again after its lease
+and WordPress answers 409 ``comment_duplicate``, which counts as done.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+import aiohttp
+
+from bot.services.outbox import Outbox, notice
+from bot.wordpress.client import Answer, WordPressClient, comment_body, post_id_from_guid, slug_of
+from storage.db import Database
+from storage.models import utcnow
+from storage.repositories import comments as repo
+from storage.repositories.comments import StoredComment
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=2)
+BATCH = 20
+BACKOFF_BASE = timedelta(seconds=30)
+BACKOFF_CAP = timedelta(hours=1)
+
+
+class Step(StrEnum):
+    POSTED = "posted"
+    RETRY = "retry"
+    FAILED = "failed"
+    CREDENTIALS = "credentials"  # failed, and the admins must hear of it
+
+
+@dataclass(frozen=True, slots=True)
+class Judged:
+    step: Step
+    reason: str
+
+
+def judge(answer: Answer) -> Judged:
+    """What WordPress's answer means for a comment (measured on WordPress 6.1, ISSUE-9)."""
+    detail = f"{answer.status} {answer.code or ''}: {answer.message or ''}".strip()
+    if answer.status == 201:
+        return Judged(Step.POSTED, "created")
+    if answer.status == 409:
+        return Judged(Step.POSTED, "duplicate: already on the site")
+    if answer.status == 401:
+        return Judged(Step.CREDENTIALS, detail)
+    if answer.status in (400, 403, 404):  # content refused; comments closed, draft, no post
+        return Judged(Step.FAILED, detail)
+    return Judged(Step.RETRY, detail)  # network errors (0), 5xx, 429, anything unexpected
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min … capped at an hour: a site down for a day is tried 30-odd times."""
+    return min(BACKOFF_BASE * (1 << min(max(attempts - 1, 0), 12)), BACKOFF_CAP)
+
+
+class Relay:
+    def __init__(
+        self,
+        database: Database,
+        client: WordPressClient,
+        outbox: Outbox,
+        *,
+        author_email: str,
+        admin_chat_id: int | None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._database = database
+        self._client = client
+        self._outbox = outbox
+        self._email = author_email
+        self._admin_chat_id = admin_chat_id
+        self._clock = clock
+
+    async def run_once(self) -> int:
+        """Post every due comment once; the number handled."""
+        now = self._clock()
+        async with self._database.session() as session:
+            due = await repo.claim_relay(session, now, LEASE, BATCH)
+        if not due:
+            return 0
+        async with aiohttp.ClientSession() as http:
+            for comment in due:
+                await self._relay(http, comment)
+        return len(due)
+
+    async def _relay(self, http: aiohttp.ClientSession, comment: StoredComment) -> None:
+        post_id = post_id_from_guid(comment.article.guid)
+        if post_id is None:
+            slug = slug_of(comment.article.url)
+            post_id = None if slug is None else await self._client.find_post(http, slug)
+        if post_id is None:
+            answer = Answer(0, "post_unknown", None)
+            judged = Judged(Step.FAILED, "the site has no post for this article")
+        else:
+            body = comment_body(post_id, comment.author_name, comment.text, self._email)
+            answer = await self._client.post_comment(http, body)
+            judged = judge(answer)
+        async with self._database.session() as session:
+            match judged.step:
+                case Step.POSTED:
+                    await repo.relay_posted(
+                        session, comment.id, wp_comment_id=answer.comment_id,
+                        wp_status=answer.comment_status or "duplicate",
+                    )  # fmt: skip
+                case Step.RETRY:
+                    due = self._clock() + backoff(comment.relay_attempts + 1)
+                    await repo.relay_retry(session, comment.id, judged.reason, due)
+                case Step.FAILED | Step.CREDENTIALS:
+                    await repo.relay_failed(session, comment.id, judged.reason)
+        log.info("relay of comment %s: %s (%s)", comment.id, judged.step, judged.reason)
+        if judged.step is Step.CREDENTIALS:
+            await self._credentials_refused()
+
+    async def _credentials_refused(self) -> None:
+        log.error("WordPress refused the relay's credentials (401); comments are not relayed")
+        if self._admin_chat_id is None:
+            return
+        # One alert a day, not one per comment: the ref deduplicates.
+        day = self._clock().date().isoformat()
+        await self._outbox.notify(
+            [self._admin_chat_id], notice("wordpress.auth_failed"), ref=f"wordpress-auth:{day}"
+        )
