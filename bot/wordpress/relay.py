@@ -30,6 +30,10 @@ LEASE = timedelta(minutes=2)
 BATCH = 20
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=1)
+# WordPress refuses a second comment from one account (or IP, or email) within 15 s
+# (wp_throttle_comment_flood; measured on 6.1: 400 comment_flood) unless the account may
+# moderate, and the relay's account may not.
+FLOOD_WAIT = timedelta(seconds=16)
 
 
 class Step(StrEnum):
@@ -37,6 +41,7 @@ class Step(StrEnum):
     RETRY = "retry"
     FAILED = "failed"
     CREDENTIALS = "credentials"  # failed, and the admins must hear of it
+    FLOOD = "flood"  # WordPress wants 15 s between one account's comments: the batch waits
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +59,8 @@ def judge(answer: Answer) -> Judged:
         return Judged(Step.POSTED, "duplicate: already on the site")
     if answer.status == 401:
         return Judged(Step.CREDENTIALS, detail)
+    if answer.code == "comment_flood":
+        return Judged(Step.FLOOD, detail)
     if answer.status in (400, 403, 404):  # content refused; comments closed, draft, no post
         return Judged(Step.FAILED, detail)
     return Judged(Step.RETRY, detail)  # network errors (0), 5xx, 429, anything unexpected
@@ -90,11 +97,20 @@ class Relay:
         if not due:
             return 0
         async with aiohttp.ClientSession() as http:
-            for comment in due:
-                await self._relay(http, comment)
+            for position, comment in enumerate(due):
+                if await self._relay(http, comment) is Step.FLOOD:
+                    await self._later(due[position + 1 :])
+                    break
         return len(due)
 
-    async def _relay(self, http: aiohttp.ClientSession, comment: StoredComment) -> None:
+    async def _later(self, comments: list[StoredComment]) -> None:
+        """Back on the queue after WordPress's flood interval, without counting an attempt."""
+        due = self._clock() + FLOOD_WAIT
+        async with self._database.session() as session:
+            for comment in comments:
+                await repo.relay_later(session, comment.id, due)
+
+    async def _relay(self, http: aiohttp.ClientSession, comment: StoredComment) -> Step:
         post_id = post_id_from_guid(comment.article.guid)
         if post_id is None:
             slug = slug_of(comment.article.url)
@@ -116,11 +132,14 @@ class Relay:
                 case Step.RETRY:
                     due = self._clock() + backoff(comment.relay_attempts + 1)
                     await repo.relay_retry(session, comment.id, judged.reason, due)
+                case Step.FLOOD:
+                    await repo.relay_later(session, comment.id, self._clock() + FLOOD_WAIT)
                 case Step.FAILED | Step.CREDENTIALS:
                     await repo.relay_failed(session, comment.id, judged.reason)
         log.info("relay of comment %s: %s (%s)", comment.id, judged.step, judged.reason)
         if judged.step is Step.CREDENTIALS:
             await self._credentials_refused()
+        return judged.step
 
     async def _credentials_refused(self) -> None:
         log.error("WordPress refused the relay's credentials (401); comments are not relayed")

@@ -453,6 +453,11 @@ async def relay_retry(session: AsyncSession, comment_id: int, reason: str, due: 
     )
 
 
+async def relay_later(session: AsyncSession, comment_id: int, due: datetime) -> None:
+    """Try again at ``due`` without counting an attempt (the site asked us to slow down)."""
+    await session.execute(update(Comment).where(Comment.id == comment_id).values(relay_next_at=due))
+
+
 async def relay_counts(session: AsyncSession) -> dict[RelayStatus, int]:
     rows = await session.execute(
         select(Comment.relay_status, func.count())

@@ -17,7 +17,7 @@ from bot.services.comments import Comments, Incoming, Writer
 from bot.services.moderation import Moderation, Publisher
 from bot.services.outbox import Outbox
 from bot.wordpress.client import Answer, WordPressClient, post_id_from_guid, slug_of
-from bot.wordpress.relay import Relay, Step, backoff, judge
+from bot.wordpress.relay import FLOOD_WAIT, Relay, Step, backoff, judge
 from storage.db import Database
 from storage.enums import CommentSource, MessageKind, ModerationAction, RelayStatus
 from storage.models import Comment, Delivery
@@ -183,6 +183,7 @@ async def test_an_unreachable_site_is_retried_not_failed(database: Database) -> 
         (Answer(403, "rest_comment_invalid_post_id"), Step.FAILED),
         (Answer(403, "rest_comment_closed"), Step.FAILED),
         (Answer(400, "rest_comment_content_invalid"), Step.FAILED),
+        (Answer(400, "comment_flood"), Step.FLOOD),
         (Answer(0, "network"), Step.RETRY),
         (Answer(500), Step.RETRY),
         (Answer(503), Step.RETRY),
@@ -201,3 +202,23 @@ def test_the_post_id_comes_from_the_guid_or_the_permalinks_slug() -> None:
     assert post_id_from_guid("https://kontumtv.vn/?p=24866") == 24866
     assert post_id_from_guid("https://kontumtv.vn/tin-tuc/bai-viet/") is None
     assert slug_of("https://kontumtv.vn/tin-tuc/kinh-te/gia-ca-phe/") == "gia-ca-phe"
+
+
+async def test_wordpress_flood_protection_makes_the_batch_wait_not_fail(
+    database: Database,
+) -> None:
+    async with relay_world(database) as w:
+        ids = [await w.approved(1001, f"Duyệt cùng lúc {n}") for n in range(3)]
+        w.sb.station.comments_api.flooding = True
+        await w.relay.run_once()
+        waiting = [await w.comment(i) for i in ids]
+        posts = len(w.sb.station.requests_to("/wp-json/wp/v2/comments"))
+        w.sb.station.comments_api.flooding = False
+        w.clock.now += FLOOD_WAIT
+        await w.relay.run_once()
+        done = [await w.comment(i) for i in ids]
+    assert posts == 1, "after a flood answer the rest of the batch is not even tried"
+    assert [c.relay_status for c in waiting] == [RelayStatus.QUEUED] * 3
+    assert [c.relay_attempts for c in waiting] == [0, 0, 0]
+    assert [c.relay_status for c in done] == [RelayStatus.POSTED] * 3
+    assert len(w.sb.station.comments) == 3
