@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -80,6 +81,12 @@ def _stored(comment: Comment, article: Article) -> StoredComment:
 _WITH_ARTICLE = select(Comment, Article).join(Article, Article.id == Comment.article_id)
 
 
+def _insert(session: AsyncSession, table: type[Any]) -> Any:
+    """The engine's INSERT, for ON CONFLICT (SQLite and PostgreSQL spell it alike)."""
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
 # ------------------------------------------------------------------------ finding the article
 
 
@@ -119,10 +126,8 @@ async def record_thread(
     INSERT … ON CONFLICT DO NOTHING: the forward and the first reply to it may be handled at
     the same moment (updates are handled concurrently), and both record the thread.
     """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
-        insert(CommentThread)
+        _insert(session, CommentThread)
         .values(
             article_id=article_id,
             channel_chat_id=channel_chat_id,
@@ -167,12 +172,17 @@ async def open_prompt(
     source: CommentSource,
     expires_at: datetime,
 ) -> None:
-    """The reader's next message is a comment on ``article_id`` (replaces an older prompt)."""
-    await session.execute(delete(CommentPrompt).where(CommentPrompt.user_id == user_id))
-    session.add(
-        CommentPrompt(user_id=user_id, article_id=article_id, source=source, expires_at=expires_at)
+    """The reader's next message is a comment on ``article_id`` (replaces an older prompt).
+
+    An upsert: two taps on 💬 at once must not collide on the reader's key.
+    """
+    statement = _insert(session, CommentPrompt).values(
+        user_id=user_id, article_id=article_id, source=source, expires_at=expires_at
     )
-    await session.flush()
+    replaced = {name: statement.excluded[name] for name in ("article_id", "source", "expires_at")}
+    await session.execute(
+        statement.on_conflict_do_update(index_elements=["user_id"], set_=replaced)
+    )
 
 
 async def take_prompt(

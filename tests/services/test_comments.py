@@ -1,14 +1,19 @@
-"""The comments service without Telegram: prompts expire on the clock passed in."""
+"""The comments service without Telegram: prompts on the clock passed in, auto-approval."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
+
+from bot.services.comment_rules import CommentRules, Verdict
 from bot.services.comments import Comments, Incoming, Opening, Writer
 from bot.services.moderation import Moderation, Publisher
 from bot.services.outbox import Outbox
 from storage.db import Database
-from storage.enums import CommentSource
+from storage.enums import CommentSource, CommentStatus, ModerationAction, RelayStatus
+from storage.models import Comment, Delivery
 from tests.services.test_subscriptions import seed_article
 
 T0 = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
@@ -43,3 +48,49 @@ async def test_a_prompt_opens_for_a_stored_article_only_and_expires_after_ten_mi
     await comments.invite(1001, 7, CommentSource.BUTTON)
     clock.now += timedelta(minutes=10)
     assert await comments.receive(Incoming(lan, "Quá muộn")) is None
+
+
+async def test_two_taps_at_once_open_one_prompt(database: Database) -> None:
+    await seed_article(database, 7)
+    await seed_article(database, 8)
+    comments = comments_on(database, Clock())
+    opened = await asyncio.gather(
+        comments.invite(1001, 7, CommentSource.BUTTON),
+        comments.invite(1001, 8, CommentSource.BUTTON),
+    )
+    assert [o.opening for o in opened] == [Opening.PROMPT, Opening.PROMPT]
+    received = await comments.receive(Incoming(Writer(1001, 1001, "Lan"), "Một bình luận"))
+    assert received is not None and received.verdict is Verdict.HELD
+
+
+async def test_a_trusted_reader_is_approved_at_once_and_published(database: Database) -> None:
+    await seed_article(database, 7)
+    clock = Clock()
+    outbox = Outbox(database, clock=clock)
+    publisher = Publisher(outbox, relay_enabled=True)
+    moderation = Moderation(database, outbox, publisher, admin_chat_id=-100777, clock=clock)
+    rules = CommentRules(auto_approve_after=1)
+    comments = Comments(database, moderation, publisher, rules, clock=clock)
+    lan = Writer(1001, 1001, "Lan")
+    await comments.invite(1001, 7, CommentSource.BUTTON)
+    first = await comments.receive(Incoming(lan, "Lần đầu: chờ duyệt"))
+    assert first is not None and first.verdict is Verdict.HELD and first.comment_id
+    await moderation.decide(first.comment_id, ModerationAction.APPROVE, moderator_id=9,
+                            moderator_name="Mai")  # fmt: skip
+    await comments.invite(1001, 7, CommentSource.BUTTON)
+    second = await comments.receive(Incoming(lan, "Lần hai: đăng ngay"))
+    await comments.invite(1001, 7, CommentSource.BUTTON)
+    with_link = await comments.receive(Incoming(lan, "Xem thêm ở www.example.com"))
+    assert second is not None and second.verdict is Verdict.APPROVED
+    assert with_link is not None and with_link.verdict is Verdict.HELD
+    async with database.session() as session:
+        stored = await session.get(Comment, second.comment_id)
+        cards = (
+            await session.scalars(select(Delivery.ref).where(Delivery.chat_id == -100777))
+        ).all()
+    assert stored is not None and stored.status is CommentStatus.APPROVED
+    assert stored.relay_status is RelayStatus.QUEUED
+    assert sorted(cards) == [
+        f"comment-card:{first.comment_id}",
+        f"comment-card:{with_link.comment_id}",
+    ]
