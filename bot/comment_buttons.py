@@ -1,4 +1,4 @@
-"""The moderation card's buttons, registered with the one callback codec (``bot.callbacks``).
+"""Comment buttons (moderation card, comment list pages), in the one callback codec.
 
 Its own module because both the card's renderer (``bot.delivery.messages``) and the
 moderation handlers need it, and neither may import the other.
@@ -23,3 +23,16 @@ class ModerateButton:
     def __post_init__(self) -> None:
         if self.comment_id <= 0:
             raise ValueError("comment ids are positive")
+
+
+@button("cl")
+@dataclass(frozen=True, slots=True)
+class CommentsPage:
+    """◀ / ▶ under an article's comment list: ``cl:<article id>:<page>``."""
+
+    article_id: int
+    page: int
+
+    def __post_init__(self) -> None:
+        if self.article_id <= 0 or not 0 <= self.page < 10_000:
+            raise ValueError("an article id and a page number")

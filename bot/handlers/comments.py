@@ -5,19 +5,35 @@ from __future__ import annotations
 import html
 import re
 
-from telegram import ForceReply, Message, Update, User
+from telegram import (
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+    User,
+)
 from telegram.constants import ChatType, ParseMode
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot import callbacks
 from bot.callbacks import CommentButton
+from bot.comment_buttons import CommentsPage
 from bot.context import BotContext
 from bot.handlers import fallbacks
 from bot.handlers.common import NEW_MESSAGES, command
 from bot.i18n import t
 from bot.services import services_of
 from bot.services.comment_rules import Verdict
-from bot.services.comments import Incoming, Invitation, NameChange, Opening, Received, Writer
+from bot.services.comments import (
+    Incoming,
+    Invitation,
+    NameChange,
+    Opening,
+    Page,
+    Received,
+    Writer,
+)
 from storage.enums import CommentSource
 
 DEEP_LINK = re.compile(r"^/start(?:@\w+)?\s+c_([1-9][0-9]{0,18})$")
@@ -60,27 +76,63 @@ def answer_text(received: Received, locale: str) -> str:
 
 
 def prompt_text(invitation: Invitation, locale: str) -> str:
-    """The prompt naming the article, after its latest approved comments (all escaped)."""
+    """The prompt naming the article (escaped)."""
     assert invitation.article is not None
     title = html.escape(invitation.article.title, quote=False)
-    lines: list[str] = []
-    if invitation.approved:
-        lines.append(t("comments.latest", locale, title=title, count=invitation.approved))
-        for comment in invitation.latest:
-            name = html.escape(comment.author_name, quote=False)
-            text = html.escape(comment.text[:300], quote=False)
-            lines.append(t("comments.latest_item", locale, name=name, text=text))
-        lines.append("")
-    lines.append(t("comments.prompt", locale, title=title))
+    return t("comments.prompt", locale, title=title)
+
+
+def page_text(page: Page, locale: str) -> str:
+    """A page of the article's approved comments, every piece escaped."""
+    title = html.escape(page.article.title, quote=False)
+    lines = [t("comments.latest", locale, title=title, count=page.total)]
+    for comment in page.comments:
+        name = html.escape(comment.author_name, quote=False)
+        text = html.escape(comment.text[:500], quote=False)
+        lines.append(t("comments.latest_item", locale, name=name, text=text))
     return "\n".join(lines)
 
 
+def page_buttons(page: Page, locale: str) -> InlineKeyboardMarkup | None:
+    row = []
+    if page.has_newer:
+        data = callbacks.encode(CommentsPage(page.article.id, page.number - 1))
+        row.append(InlineKeyboardButton(t("comments.newer", locale), callback_data=data))
+    if page.has_older:
+        data = callbacks.encode(CommentsPage(page.article.id, page.number + 1))
+        row.append(InlineKeyboardButton(t("comments.older", locale), callback_data=data))
+    return InlineKeyboardMarkup([row]) if row else None
+
+
 async def _send_prompt(message: Message, invitation: Invitation, locale: str) -> None:
+    """The article's latest comments (if any), then the ForceReply prompt."""
+    page = invitation.first_page
+    if page is not None:
+        await message.reply_text(
+            page_text(page, locale), parse_mode=ParseMode.HTML,
+            reply_markup=page_buttons(page, locale),
+        )  # fmt: skip
     await message.reply_text(
         prompt_text(invitation, locale),
         parse_mode=ParseMode.HTML,
         reply_markup=ForceReply(input_field_placeholder=t("comments.placeholder", locale)),
     )
+
+
+async def page_tapped(update: Update, context: BotContext) -> None:
+    """◀ / ▶ under a comment list: show that page in place."""
+    query = update.callback_query
+    if query is None:
+        return
+    button = callbacks.decode_as(query.data, CommentsPage)
+    page = await context.services.comments.page(button.article_id, button.page)
+    if page is None:
+        await query.answer(t("button.article_gone", context.locale))
+        return
+    await query.answer()
+    text, markup = page_text(page, context.locale), page_buttons(page, context.locale)
+    if isinstance(query.message, Message) and query.message.text_html != text:
+        await query.message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
 
 
 async def comment_tapped(update: Update, context: BotContext) -> None:
@@ -233,6 +285,9 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(command("name", name))
     application.add_handler(
         CallbackQueryHandler(comment_tapped, pattern=callbacks.matches(CommentButton))
+    )
+    application.add_handler(
+        CallbackQueryHandler(page_tapped, pattern=callbacks.matches(CommentsPage))
     )
     application.add_handler(
         MessageHandler(_PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL, private_message)

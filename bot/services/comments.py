@@ -29,7 +29,7 @@ from storage.repositories.comments import ArticleBrief, StoredComment
 log = logging.getLogger(__name__)
 
 PROMPT_TTL = timedelta(minutes=10)
-LATEST_SHOWN = 3  # approved comments shown with the prompt
+PAGE_SIZE = 5  # approved comments per page of an article's list
 
 
 class Opening(StrEnum):
@@ -40,11 +40,28 @@ class Opening(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Page:
+    """One page of an article's approved comments, newest first."""
+
+    article: ArticleBrief
+    total: int
+    number: int  # from 0
+    comments: tuple[StoredComment, ...]
+
+    @property
+    def has_newer(self) -> bool:
+        return self.number > 0
+
+    @property
+    def has_older(self) -> bool:
+        return (self.number + 1) * PAGE_SIZE < self.total
+
+
+@dataclass(frozen=True, slots=True)
 class Invitation:
     opening: Opening
     article: ArticleBrief | None = None
-    approved: int = 0
-    latest: tuple[StoredComment, ...] = ()
+    first_page: Page | None = None  # None when the article has no approved comment yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +133,21 @@ class Comments:
             if article is None:
                 return Invitation(Opening.ARTICLE_GONE)
             await repo.open_prompt(session, user_id, article_id, source, self._clock() + PROMPT_TTL)
-            count, latest = await repo.approved_for(session, article_id, LATEST_SHOWN)
-        return Invitation(Opening.PROMPT, article, count, tuple(latest))
+            total, latest = await repo.approved_for(session, article_id, PAGE_SIZE)
+        page = Page(article, total, 0, tuple(latest)) if total else None
+        return Invitation(Opening.PROMPT, article, page)
+
+    async def page(self, article_id: int, number: int) -> Page | None:
+        """Page ``number`` of the article's approved comments; None if the article is gone."""
+        number = max(number, 0)
+        async with self._database.session() as session:
+            article = await repo.article(session, article_id)
+            if article is None:
+                return None
+            total, found = await repo.approved_for(
+                session, article_id, PAGE_SIZE, offset=number * PAGE_SIZE
+            )
+        return Page(article, total, number, tuple(found))
 
     async def cancel(self, user_id: int) -> bool:
         """/cancel: close the reader's prompt; whether one was open."""

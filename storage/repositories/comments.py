@@ -300,14 +300,16 @@ async def pending(session: AsyncSession, limit: int) -> tuple[int, list[StoredCo
 
 
 async def approved_for(
-    session: AsyncSession, article_id: int, limit: int
+    session: AsyncSession, article_id: int, limit: int, offset: int = 0
 ) -> tuple[int, list[StoredComment]]:
-    """How many approved comments the article has, and the latest ``limit`` (newest first)."""
+    """How many approved comments the article has, and ``limit`` of them from ``offset``,
+    newest first."""
     mine = and_(Comment.article_id == article_id, Comment.status == CommentStatus.APPROVED)
     total = await session.scalar(select(func.count()).select_from(Comment).where(mine))
     rows = await session.execute(
         _WITH_ARTICLE.where(mine)
         .order_by(Comment.created_at.desc(), Comment.id.desc())
+        .offset(offset)
         .limit(limit)
     )
     return int(total or 0), [_stored(*row) for row in rows.all()]

@@ -1,15 +1,20 @@
 """After approval: the comment goes into the channel post's discussion thread (through the
-outbox), and not twice into the thread it was written in."""
+outbox), not twice into the thread it was written in, and into the article's paged list."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from storage.db import Database
-from storage.enums import Audience
+from storage.enums import Audience, CommentSource, CommentStatus
+from storage.repositories import comments as comments_repo
 from tests.comments.helpers import (
     ADMIN_CHAT,
     HOSTILE,
     OWNER,
+    buttons_of,
     drain,
+    pushed,
     record_sent,
     stored_comments,
 )
@@ -59,3 +64,39 @@ async def test_an_approved_comment_is_posted_in_the_channel_posts_thread(
         assert posted.reply_to_message_id == forward.message_id
         assert [m.text for m in sb.messages(group)][-1] == posted.text  # Hoa's not reposted
         assert not sb.stats.errors
+
+
+async def test_the_comment_list_is_paged_newest_first_then_the_prompt(
+    database: Database,
+) -> None:
+    async with Sandbox() as sb, running_bot(sb, database) as bot:
+        lan = sb.user(1001, "Lan")
+        push = await pushed(bot, lan.chat_id, 7)
+        start = datetime(2026, 12, 1, 7, 0, tzinfo=UTC)
+        async with database.session() as session:
+            for n in range(7):
+                await comments_repo.add(
+                    session, article_id=7, user_id=2000 + n, chat_id=2000 + n,
+                    author_name=f"Người {n}", text=f"Ý kiến số {n}", source=CommentSource.REPLY,
+                    status=CommentStatus.APPROVED, held_because=None,
+                    now=start + timedelta(minutes=n),
+                )  # fmt: skip
+        await bot.answer(await lan.tap(push, "c:7"))
+        listing, prompt = await sb.wait_for_message(lan.chat_id, count=2)
+        assert (listing.text or "").splitlines() == [
+            "💬 Bình luận về «Giá cà phê tăng, nông dân Đăk Hà phấn khởi» (7)",
+            *[f"• Người {n}: Ý kiến số {n}" for n in (6, 5, 4, 3, 2)],
+        ]
+        assert buttons_of(listing) == ["cl:7:1"]
+        assert prompt.reply_markup is not None and prompt.reply_markup.get("force_reply")
+        paged = await bot.answer(await lan.tap(listing, "cl:7:1"))
+        assert paged == {}
+        await sb.wait_until(lambda: "Người 0" in (listing.text or ""))
+        assert (listing.text or "").splitlines()[1:] == ["• Người 1: Ý kiến số 1",
+                                                        "• Người 0: Ý kiến số 0"]  # fmt: skip
+        assert buttons_of(listing) == ["cl:7:0"]
+        await lan.send("Bình luận thứ tám")  # the prompt is still open
+        assert (await sb.wait_for_message(lan.chat_id)).text == (
+            "Cảm ơn bạn! Bình luận đã được gửi và đang chờ ban biên tập duyệt."
+        )
+        assert bot.unanswered_queries() == []
