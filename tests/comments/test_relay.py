@@ -222,3 +222,19 @@ async def test_wordpress_flood_protection_makes_the_batch_wait_not_fail(
     assert [c.relay_attempts for c in waiting] == [0, 0, 0]
     assert [c.relay_status for c in done] == [RelayStatus.POSTED] * 3
     assert len(w.sb.station.comments) == 3
+
+
+async def test_the_relay_runs_on_the_job_queue_only_when_configured(database: Database) -> None:
+    from bot.handlers.comments import relay_comments
+    from tests.harness import running_bot
+
+    wordpress = {"wordpress_url": "https://kontumtv.vn", "wordpress_user": USER,
+                 "wordpress_app_password": PASSWORD}  # fmt: skip
+    async with Sandbox() as sb:
+        async with running_bot(sb, database) as bot:
+            assert bot.application.job_queue is not None
+            assert bot.application.job_queue.get_jobs_by_name("wp-relay") == ()
+        async with running_bot(sb, database, **wordpress) as bot:
+            assert bot.application.job_queue is not None
+            [job] = bot.application.job_queue.get_jobs_by_name("wp-relay")
+            assert job.callback is relay_comments

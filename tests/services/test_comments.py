@@ -94,3 +94,21 @@ async def test_a_trusted_reader_is_approved_at_once_and_published(database: Data
         f"comment-card:{first.comment_id}",
         f"comment-card:{with_link.comment_id}",
     ]
+
+
+async def test_a_rejection_tells_the_author_without_the_moderators_name(
+    database: Database,
+) -> None:
+    await seed_article(database, 7)
+    clock = Clock()
+    comments = comments_on(database, clock)
+    await comments.invite(1001, 7, CommentSource.BUTTON)
+    received = await comments.receive(Incoming(Writer(1001, 1001, "Lan"), "Không phù hợp"))
+    assert received is not None and received.comment_id is not None
+    moderation = comments._moderation  # the service's own collaborator
+    await moderation.decide(received.comment_id, ModerationAction.REJECT, moderator_id=9,
+                            moderator_name="Mai Biên Tập")  # fmt: skip
+    async with database.session() as session:
+        [told] = (await session.scalars(select(Delivery).where(Delivery.chat_id == 1001))).all()
+    assert told.payload is not None and "comments.rejected_notice" in told.payload
+    assert "Mai" not in told.payload
