@@ -35,6 +35,13 @@ def _card(payload: dict[str, Any], context: BotContext) -> tuple[str, Any]:
     return rendered.text, rendered.reply_markup
 
 
+def _carries(message: Message, data: str | None) -> bool:
+    """Whether the message has the tapped button (it is a card /pending sent)."""
+    markup = message.reply_markup
+    rows = markup.inline_keyboard if markup is not None else ()
+    return any(button.callback_data == data for row in rows for button in row)
+
+
 @requires(Role.MODERATOR)
 async def moderate_tapped(update: Update, context: BotContext) -> None:
     """✅ / ❌ / 🚫 on a card: one decision per comment, the card shows who and when."""
@@ -60,6 +67,8 @@ async def moderate_tapped(update: Update, context: BotContext) -> None:
         return
     if (message.chat.id, message.message_id) in decided.card_messages:
         return  # the outbox edits the admin chat's card itself
+    if not _carries(message, query.data):
+        return  # forged data on some other message: never turn it into a card
     text, markup = _card(decided.card, context)
     if message.text_html != text:
         await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)

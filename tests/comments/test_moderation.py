@@ -208,4 +208,13 @@ async def test_a_forged_moderation_button_changes_nothing(database: Database) ->
                 "Nút này không còn dùng được. Gõ /help để xem các lệnh.",
             ), data
         assert bot.unanswered_queries() == []
-    assert await audit(database) == []
+        assert await audit(database) == []
+        # Valid data on a message that is not a card: decided, but the message stays as it is.
+        before = push.text
+        await lan.reply(push, "Một bình luận")
+        await sb.wait_for_message(lan.chat_id)
+        [comment] = await stored_comments(database)
+        answer = await bot.answer(await bot.tap_data(owner, push, f"m:{comment.id}:reject"))
+        assert answer == {"text": "Đã từ chối bình luận."}
+        done = await bot.query_handled(await bot.tap_data(owner, push, f"m:{comment.id}:reject"))
+        assert done is not None and push.text == before and "c:7" in buttons_of(push)

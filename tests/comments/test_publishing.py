@@ -100,3 +100,28 @@ async def test_the_comment_list_is_paged_newest_first_then_the_prompt(
             "Cảm ơn bạn! Bình luận đã được gửi và đang chờ ban biên tập duyệt."
         )
         assert bot.unanswered_queries() == []
+
+
+async def test_an_approval_in_the_bot_reaches_the_station_site_through_the_relay(
+    database: Database,
+) -> None:
+    async with Sandbox() as sb:
+        sb.station.wp_users = {"telegram-relay": "abcd efgh ijkl mnop"}
+        sb.station.comments_api.posts.add(7)
+        wordpress = {"wordpress_url": sb.station_url, "wordpress_user": "telegram-relay",
+                     "wordpress_app_password": "abcd efgh ijkl mnop"}  # fmt: skip
+        async with running_bot(sb, database, **SETTINGS, **wordpress) as bot:
+            owner = sb.user(OWNER, "Chủ")
+            lan = sb.user(1001, "Lan")
+            push = await pushed(bot, lan.chat_id, 7)
+            await lan.reply(push, HOSTILE)
+            await sb.wait_for_message(lan.chat_id)
+            [comment] = await stored_comments(database)
+            await owner.send("/pending")
+            _, card = await sb.wait_for_message(owner.chat_id, count=2)
+            await bot.answer(await owner.tap(card, f"m:{comment.id}:approve"))
+            relay = bot.application.bot_data["services"].relay
+            assert await relay.run_once() == 1  # what the 30-second job does
+    [posted] = sb.station.comments
+    assert posted["post"] == 7 and posted["author_name"] == "Lan (Telegram)"
+    assert posted["raw"] == "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;"
