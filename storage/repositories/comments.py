@@ -343,31 +343,6 @@ async def decide(
     return rowcount(result) == 1
 
 
-async def reject_pending_of(
-    session: AsyncSession, user_id: int, *, moderator_id: int, moderator_name: str, now: datetime
-) -> list[int]:
-    """Reject every pending comment of a banned reader; their ids."""
-    ids = list(
-        await session.scalars(
-            select(Comment.id).where(
-                Comment.user_id == user_id, Comment.status == CommentStatus.PENDING
-            )
-        )
-    )
-    if ids:
-        await session.execute(
-            update(Comment)
-            .where(Comment.id.in_(ids), Comment.status == CommentStatus.PENDING)
-            .values(
-                status=CommentStatus.REJECTED,
-                moderated_by=moderator_id,
-                moderator_name=moderator_name,
-                moderated_at=now,
-            )
-        )
-    return ids
-
-
 async def card_messages(session: AsyncSession, ref: str) -> list[tuple[int, int]]:
     """(chat, message id) of the sent moderation cards with this outbox ``ref``."""
     rows = await session.execute(
