@@ -41,17 +41,11 @@ _PRIVATE = filters.ChatType.PRIVATE & NEW_MESSAGES
 RELAY_INTERVAL_S = 30.0
 
 
-class _RepliesToChannelPost(filters.MessageFilter):
-    """A reply to the automatic forward of a channel post (a discussion group's thread)."""
-
-    def filter(self, message: Message) -> bool:
-        reply = message.reply_to_message
-        return reply is not None and bool(reply.is_automatic_forward)
-
-
-_GROUP_THREAD = (
+# In groups: automatic forwards (a channel post's thread starts) and replies (to the forward,
+# or to an article the bot pushed to the group). Other talk is none of the bot's business.
+_GROUP_REPLIES = (
     filters.ChatType.GROUPS & NEW_MESSAGES & ~filters.COMMAND & ~filters.StatusUpdate.ALL
-) & (filters.IS_AUTOMATIC_FORWARD | _RepliesToChannelPost())
+) & (filters.IS_AUTOMATIC_FORWARD | filters.REPLY)
 
 _ANSWERS = {
     Verdict.HELD: "comments.held",
@@ -199,8 +193,8 @@ async def private_message(update: Update, context: BotContext) -> None:
     await message.reply_text(answer_text(received, context.locale))
 
 
-async def group_thread_message(update: Update, context: BotContext) -> None:
-    """A discussion group: remember a channel post's thread; a reply in it is a comment."""
+async def group_message(update: Update, context: BotContext) -> None:
+    """A group: remember a channel post's thread; a reply to it or to an article is a comment."""
     message, user = update.effective_message, update.effective_user
     if message is None:
         return
@@ -214,12 +208,16 @@ async def group_thread_message(update: Update, context: BotContext) -> None:
     reply = message.reply_to_message
     if user is None or reply is None or user.is_bot:
         return
-    incoming = Incoming(
-        writer_of(user, message.chat.id),
-        message.text,
-        thread_message=reply.message_id,
-        channel_post=_channel_post(reply),
-    )
+    writer = writer_of(user, message.chat.id)
+    if reply.is_automatic_forward:
+        incoming = Incoming(
+            writer, message.text, thread_message=reply.message_id,
+            channel_post=_channel_post(reply),
+        )  # fmt: skip
+    elif reply.from_user is not None and reply.from_user.id == context.bot.id:
+        incoming = Incoming(writer, message.text, replied_to=reply.message_id)
+    else:
+        return
     received = await context.services.comments.receive(incoming)
     if received is not None:
         await message.reply_text(answer_text(received, context.locale))
@@ -292,4 +290,4 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(
         MessageHandler(_PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL, private_message)
     )
-    application.add_handler(MessageHandler(_GROUP_THREAD, group_thread_message))
+    application.add_handler(MessageHandler(_GROUP_REPLIES, group_message))

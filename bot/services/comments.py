@@ -233,6 +233,8 @@ class Comments:
             article_id = await repo.article_of_message(session, writer.chat_id, incoming.replied_to)
             if article_id is not None:
                 return article_id, CommentSource.REPLY
+        if writer.chat_id != writer.user_id:
+            return None  # prompts are answered in the reader's private chat only
         return await repo.peek_prompt(session, writer.user_id, self._clock())
 
     def _params(self, verdict: Verdict, text: str | None) -> dict[str, int]:

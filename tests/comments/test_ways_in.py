@@ -155,3 +155,24 @@ async def test_a_reply_in_the_discussion_group_to_the_channel_post_is_a_comment(
     async with database.session() as session:
         [thread] = (await session.scalars(select(CommentThread))).all()
     assert (thread.group_chat_id, thread.group_message_id) == (group.id, forward.message_id)
+
+
+async def test_a_reply_in_a_subscribed_group_to_a_pushed_article_is_a_comment(
+    database: Database,
+) -> None:
+    async with Sandbox() as sb, running_bot(sb, database, admin_chat_id=ADMIN_CHAT) as bot:
+        lan = sb.user(1001, "Lan")
+        group = sb.group(-100500, "Hội nông dân Đăk Hà", owner=lan.id)
+        push = await pushed(bot, group.id, 7)
+        # An open private prompt does not make group talk a comment.
+        await bot.answer(await lan.tap(await pushed(bot, lan.chat_id, 8), "c:8"))
+        await sb.wait_for_message(lan.chat_id)
+        chatter = await lan.send_to(group, "Chào cả nhà")
+        await bot.message_handled(chatter)
+        await lan.reply(push, "Giá cà phê năm nay tốt quá", chat=group)
+        answer = (await sb.wait_for_message(group)).text
+    assert answer == "Cảm ơn bạn! Bình luận đã được gửi và đang chờ ban biên tập duyệt."
+    [comment] = await stored_comments(database)
+    assert (comment.article_id, comment.chat_id, comment.source) == (
+        7, group.id, CommentSource.REPLY
+    )  # fmt: skip
