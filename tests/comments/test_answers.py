@@ -45,7 +45,7 @@ async def test_a_long_a_short_a_sticker_and_a_repeat_each_get_a_clear_answer(
         "Bình luận quá dài (5000 ký tự): tối đa 2000 ký tự. Bạn vui lòng rút gọn rồi gửi lại.",
         "Bình luận quá ngắn: cần ít nhất 2 ký tự.",
         "Bình luận chỉ nhận chữ (văn bản). Bạn vui lòng gõ lại bình luận bằng chữ.",
-        "Cảm ơn bạn! Bình luận đã được gửi và đang chờ ban biên tập duyệt.",
+        "Cảm ơn bạn! Bình luận đã được gửi và đang chờ kiểm duyệt.",
         "Bạn vừa gửi đúng bình luận này rồi, bot bỏ qua bản lặp lại.",
     ]
     assert [c.text for c in await stored_comments(database)] == ["Cảm ơn Đài!"]
@@ -60,10 +60,7 @@ async def test_the_sixth_comment_in_a_minute_is_refused(database: Database) -> N
         for n in range(6):
             await john.reply(push, f"Comment number {n}")
             answers.append((await sb.wait_for_message(john.chat_id)).text)
-    assert (
-        answers[:5]
-        == ["Thank you! Your comment was sent and is waiting for the editors' approval."] * 5
-    )
+    assert answers[:5] == ["Thank you! Your comment was sent and is waiting for moderation."] * 5
     assert answers[5] == (
         "You are commenting a little fast: at most 5 comments a minute. "
         "Please wait a moment and try again."

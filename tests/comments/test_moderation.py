@@ -187,7 +187,7 @@ async def test_pending_lists_the_queue_with_buttons_and_a_tap_there_edits_that_m
         )
         await lan.reply(push, "Tôi quay lại")
         assert (await sb.wait_for_message(lan.chat_id)).text == (
-            "Cảm ơn bạn! Bình luận đã được gửi và đang chờ ban biên tập duyệt."
+            "Cảm ơn bạn! Bình luận đã được gửi và đang chờ kiểm duyệt."
         )
     async with database.session() as session:
         assert (await session.scalars(select(Ban))).all() == []

@@ -97,7 +97,7 @@ async def test_the_comment_list_is_paged_newest_first_then_the_prompt(
         assert buttons_of(listing) == ["cl:7:0"]
         await lan.send("Bình luận thứ tám")  # the prompt is still open
         assert (await sb.wait_for_message(lan.chat_id)).text == (
-            "Cảm ơn bạn! Bình luận đã được gửi và đang chờ ban biên tập duyệt."
+            "Cảm ơn bạn! Bình luận đã được gửi và đang chờ kiểm duyệt."
         )
         assert bot.unanswered_queries() == []
 

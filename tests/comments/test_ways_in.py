@@ -23,7 +23,7 @@ async def test_a_reply_to_a_pushed_article_is_a_pending_comment_with_a_card(
         push = await pushed(bot, lan.chat_id, 7)
         await lan.reply(push, "Bài viết rất hay, cảm ơn Đài!")
         answer = (await sb.wait_for_message(lan.chat_id)).text or ""
-    assert answer == "Cảm ơn bạn! Bình luận đã được gửi và đang chờ ban biên tập duyệt."
+    assert answer == "Cảm ơn bạn! Bình luận đã được gửi và đang chờ kiểm duyệt."
     [comment] = await stored_comments(database)
     assert (comment.article_id, comment.user_id, comment.text) == (
         7,
@@ -148,7 +148,7 @@ async def test_a_reply_in_the_discussion_group_to_the_channel_post_is_a_comment(
         chatter = await hoa.send_to(group, "Hôm nay trời đẹp")
         await bot.message_handled(chatter)
         assert sb.messages(group) == [m for m in sb.messages(group) if m.text == answer]
-    assert answer == "Cảm ơn bạn! Bình luận đã được gửi và đang chờ ban biên tập duyệt."
+    assert answer == "Cảm ơn bạn! Bình luận đã được gửi và đang chờ kiểm duyệt."
     [comment] = await stored_comments(database)
     assert comment.source is CommentSource.DISCUSSION and comment.article_id == 7
     assert comment.author_name == "Hoa Nguyễn" and comment.chat_id == group.id
@@ -171,7 +171,7 @@ async def test_a_reply_in_a_subscribed_group_to_a_pushed_article_is_a_comment(
         await bot.message_handled(chatter)
         await lan.reply(push, "Giá cà phê năm nay tốt quá", chat=group)
         answer = (await sb.wait_for_message(group)).text
-    assert answer == "Cảm ơn bạn! Bình luận đã được gửi và đang chờ ban biên tập duyệt."
+    assert answer == "Cảm ơn bạn! Bình luận đã được gửi và đang chờ kiểm duyệt."
     [comment] = await stored_comments(database)
     assert (comment.article_id, comment.chat_id, comment.source) == (
         7, group.id, CommentSource.REPLY
