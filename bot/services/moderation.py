@@ -18,7 +18,7 @@ from bot.services.outbox import Outbox, notice
 from storage.db import Database
 from storage.enums import Audience, CommentStatus, MessageKind, ModerationAction
 from storage.models import utcnow
-from storage.repositories import bans
+from storage.repositories import bans, comment_relay
 from storage.repositories import comments as repo
 from storage.repositories.comments import StoredComment
 
@@ -91,7 +91,7 @@ class Publisher:
         async with self.outbox.database.session() as session:
             threads = await repo.threads_of(session, comment.article.id)
             if self.relay_enabled:
-                await repo.queue_relay(session, comment.id, self.outbox.clock())
+                await comment_relay.queue_relay(session, comment.id, self.outbox.clock())
         post = {"author": comment.author_name, "text": comment.text}
         for group, message_id in threads:
             if group == comment.chat_id:

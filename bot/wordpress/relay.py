@@ -21,7 +21,7 @@ from bot.services.outbox import Outbox, notice
 from bot.wordpress.client import Answer, WordPressClient, comment_body, post_id_from_guid, slug_of
 from storage.db import Database
 from storage.models import utcnow
-from storage.repositories import comments as repo
+from storage.repositories import comment_relay
 from storage.repositories.comments import StoredComment
 
 log = logging.getLogger(__name__)
@@ -93,7 +93,7 @@ class Relay:
         """Post every due comment once; the number handled."""
         now = self._clock()
         async with self._database.session() as session:
-            due = await repo.claim_relay(session, now, LEASE, BATCH)
+            due = await comment_relay.claim_relay(session, now, LEASE, BATCH)
         if not due:
             return 0
         async with aiohttp.ClientSession() as http:
@@ -108,7 +108,7 @@ class Relay:
         due = self._clock() + FLOOD_WAIT
         async with self._database.session() as session:
             for comment in comments:
-                await repo.relay_later(session, comment.id, due)
+                await comment_relay.relay_later(session, comment.id, due)
 
     async def _relay(self, http: aiohttp.ClientSession, comment: StoredComment) -> Step:
         post_id = post_id_from_guid(comment.article.guid)
@@ -125,17 +125,17 @@ class Relay:
         async with self._database.session() as session:
             match judged.step:
                 case Step.POSTED:
-                    await repo.relay_posted(
+                    await comment_relay.relay_posted(
                         session, comment.id, wp_comment_id=answer.comment_id,
                         wp_status=answer.comment_status or "duplicate",
                     )  # fmt: skip
                 case Step.RETRY:
                     due = self._clock() + backoff(comment.relay_attempts + 1)
-                    await repo.relay_retry(session, comment.id, judged.reason, due)
+                    await comment_relay.relay_retry(session, comment.id, judged.reason, due)
                 case Step.FLOOD:
-                    await repo.relay_later(session, comment.id, self._clock() + FLOOD_WAIT)
+                    await comment_relay.relay_later(session, comment.id, self._clock() + FLOOD_WAIT)
                 case Step.FAILED | Step.CREDENTIALS:
-                    await repo.relay_failed(session, comment.id, judged.reason)
+                    await comment_relay.relay_failed(session, comment.id, judged.reason)
         log.info("relay of comment %s: %s (%s)", comment.id, judged.step, judged.reason)
         if judged.step is Step.CREDENTIALS:
             await self._credentials_refused()

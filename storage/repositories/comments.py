@@ -6,7 +6,7 @@ Takes and returns its own plain types; the rules live in ``bot.services.comment_
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, func, select, update
@@ -353,102 +353,3 @@ async def card_messages(session: AsyncSession, ref: str) -> list[tuple[int, int]
         )
     )
     return [(int(chat), int(message)) for chat, message in rows.all()]
-
-
-# ---------------------------------------------------------------------------- the relay
-
-
-async def queue_relay(session: AsyncSession, comment_id: int, now: datetime) -> None:
-    """Put an approved comment on the WordPress relay's queue, due now."""
-    await session.execute(
-        update(Comment)
-        .where(Comment.id == comment_id, Comment.relay_status.is_(None))
-        .values(relay_status=RelayStatus.QUEUED, relay_next_at=now)
-    )
-
-
-async def claim_relay(
-    session: AsyncSession, now: datetime, lease: timedelta, limit: int
-) -> list[StoredComment]:
-    """Due comments for the relay, each leased (its next try moved past the lease) by one
-    conditional UPDATE, so two relays never post the same comment at the same time."""
-    due = list(
-        await session.scalars(
-            select(Comment.id)
-            .where(Comment.relay_status == RelayStatus.QUEUED, Comment.relay_next_at <= now)
-            .order_by(Comment.relay_next_at, Comment.id)
-            .limit(limit)
-        )
-    )
-    claimed: list[StoredComment] = []
-    for comment_id in due:
-        result = await session.execute(
-            update(Comment)
-            .where(
-                Comment.id == comment_id,
-                Comment.relay_status == RelayStatus.QUEUED,
-                Comment.relay_next_at <= now,
-            )
-            .values(relay_next_at=now + lease)
-        )
-        if rowcount(result) == 1:
-            stored = await get(session, comment_id)
-            if stored is not None:
-                claimed.append(stored)
-    return claimed
-
-
-async def relay_posted(
-    session: AsyncSession, comment_id: int, *, wp_comment_id: int | None, wp_status: str
-) -> None:
-    await session.execute(
-        update(Comment)
-        .where(Comment.id == comment_id)
-        .values(
-            relay_status=RelayStatus.POSTED,
-            relay_next_at=None,
-            relay_error=None,
-            relay_attempts=Comment.relay_attempts + 1,
-            wp_comment_id=wp_comment_id,
-            wp_status=wp_status,
-        )
-    )
-
-
-async def relay_failed(session: AsyncSession, comment_id: int, reason: str) -> None:
-    await session.execute(
-        update(Comment)
-        .where(Comment.id == comment_id)
-        .values(
-            relay_status=RelayStatus.FAILED,
-            relay_next_at=None,
-            relay_error=reason[:2000],
-            relay_attempts=Comment.relay_attempts + 1,
-        )
-    )
-
-
-async def relay_retry(session: AsyncSession, comment_id: int, reason: str, due: datetime) -> None:
-    await session.execute(
-        update(Comment)
-        .where(Comment.id == comment_id)
-        .values(
-            relay_next_at=due,
-            relay_error=reason[:2000],
-            relay_attempts=Comment.relay_attempts + 1,
-        )
-    )
-
-
-async def relay_later(session: AsyncSession, comment_id: int, due: datetime) -> None:
-    """Try again at ``due`` without counting an attempt (the site asked us to slow down)."""
-    await session.execute(update(Comment).where(Comment.id == comment_id).values(relay_next_at=due))
-
-
-async def relay_counts(session: AsyncSession) -> dict[RelayStatus, int]:
-    rows = await session.execute(
-        select(Comment.relay_status, func.count())
-        .where(Comment.relay_status.is_not(None))
-        .group_by(Comment.relay_status)
-    )
-    return {RelayStatus(status): int(n) for status, n in rows.all()}

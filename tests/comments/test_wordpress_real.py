@@ -23,6 +23,7 @@ from bot.wordpress.relay import Relay
 from storage.db import Database
 from storage.enums import CommentSource, CommentStatus, RelayStatus
 from storage.models import Article, Comment, Feed
+from storage.repositories import comment_relay
 from storage.repositories import comments as repo
 
 EMAIL = "telegram@kontumtv.vn"
@@ -54,7 +55,7 @@ async def approved_comment(database: Database, guid: str, url: str, text: str) -
             text=text, source=CommentSource.REPLY, status=CommentStatus.APPROVED,
             held_because=None, now=now,
         )  # fmt: skip
-        await repo.queue_relay(session, comment_id, now)
+        await comment_relay.queue_relay(session, comment_id, now)
     return comment_id
 
 
