@@ -8,7 +8,9 @@ to the automatic forward of the bot's channel post.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -123,6 +125,7 @@ class Comments:
         self._publisher = publisher
         self.rules = rules or CommentRules()
         self._clock = clock
+        self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
 
     # ----------------------------------------------------------------------- ways in
 
@@ -172,6 +175,13 @@ class Comments:
     async def receive(self, incoming: Incoming) -> Received | None:
         """Judge and store a comment; None when the message comments on no article (it is
         then not the comments' business: the fallbacks answer it)."""
+        # One reader's messages are judged one at a time: updates are handled concurrently,
+        # and six sent at once would otherwise all see "four in the last minute".
+        lock = self._locks.setdefault(incoming.writer.user_id, asyncio.Lock())
+        async with lock:
+            return await self._receive(incoming)
+
+    async def _receive(self, incoming: Incoming) -> Received | None:
         writer = incoming.writer
         async with self._database.session() as session:
             target = await self._target(session, incoming)

@@ -12,7 +12,14 @@ from bot.services.comments import Comments, Incoming, Opening, Writer
 from bot.services.moderation import Moderation, Publisher
 from bot.services.outbox import Outbox
 from storage.db import Database
-from storage.enums import CommentSource, CommentStatus, ModerationAction, RelayStatus
+from storage.enums import (
+    Audience,
+    CommentSource,
+    CommentStatus,
+    DeliveryStatus,
+    ModerationAction,
+    RelayStatus,
+)
 from storage.models import Comment, Delivery
 from tests.services.test_subscriptions import seed_article
 
@@ -112,3 +119,19 @@ async def test_a_rejection_tells_the_author_without_the_moderators_name(
         [told] = (await session.scalars(select(Delivery).where(Delivery.chat_id == 1001))).all()
     assert told.payload is not None and "comments.rejected_notice" in told.payload
     assert "Mai" not in told.payload
+
+
+async def test_eight_comments_sent_at_once_store_five(database: Database) -> None:
+    await seed_article(database, 7)
+    async with database.session() as session:  # the push they all reply to
+        session.add(Delivery(article_id=7, chat_id=1001, kind=Audience.INSTANT,
+                             status=DeliveryStatus.SENT, message_id=55))  # fmt: skip
+    comments = comments_on(database, Clock())
+    lan = Writer(1001, 1001, "Lan")
+    received = await asyncio.gather(
+        *(comments.receive(Incoming(lan, f"Cùng lúc {n}", replied_to=55)) for n in range(8))
+    )
+    verdicts = [r.verdict if r else None for r in received]
+    async with database.session() as session:
+        stored = (await session.scalars(select(Comment.id))).all()
+    assert len(stored) == 5 and verdicts.count(Verdict.PER_MINUTE) == 3, verdicts
