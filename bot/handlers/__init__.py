@@ -21,6 +21,7 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
     moderation.register(application)
     subscriber.register(application)
     membership.register(application)
+    comments.register_replies(application)  # free text: after every feature, before fallbacks
     # Fallbacks after every feature's own handlers (same group: the first match wins).
     fallbacks.register(application)
     buttons.register_fallbacks(application)

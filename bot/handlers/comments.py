@@ -287,6 +287,12 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(
         CallbackQueryHandler(page_tapped, pattern=callbacks.matches(CommentsPage))
     )
+
+
+def register_replies(application: Application) -> None:  # type: ignore[type-arg]
+    """Messages that may be comments, after every other feature's handlers (a feature that
+    expects free text, e.g. a broadcast being composed, takes it first) and before the
+    fallbacks (what is not a comment is answered as they would)."""
     application.add_handler(
         MessageHandler(_PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL, private_message)
     )
