@@ -58,6 +58,7 @@ _ANSWERS = {
     Verdict.PER_DAY: "comments.per_day",
     Verdict.BANNED: "comments.banned",
     Verdict.BLOCKED: "comments.blocked",
+    Verdict.PROMPT_EXPIRED: "comments.prompt_expired",
 }
 
 

@@ -48,6 +48,8 @@ class Verdict(StrEnum):
     PER_DAY = "per_day"
     BANNED = "banned"
     BLOCKED = "blocked"  # a word on the block list: refused outright
+    # Not a rule's verdict: the 💬 prompt this answers expired (the text is not stored).
+    PROMPT_EXPIRED = "prompt_expired"
 
 
 class HeldBecause(StrEnum):

@@ -31,6 +31,7 @@ from storage.repositories.comments import ArticleBrief, StoredComment
 log = logging.getLogger(__name__)
 
 PROMPT_TTL = timedelta(minutes=10)
+EXPIRED_GRACE = timedelta(hours=1)  # after that, a message is no longer taken as the answer
 PAGE_SIZE = 5  # approved comments per page of an article's list
 
 
@@ -186,7 +187,7 @@ class Comments:
         async with self._database.session() as session:
             target = await self._target(session, incoming)
         if target is None:
-            return None
+            return Received(Verdict.PROMPT_EXPIRED) if await self._expired(incoming) else None
         article_id, source = target
         now = self._clock()
         async with self._database.session() as session:
@@ -246,6 +247,15 @@ class Comments:
         if writer.chat_id != writer.user_id:
             return None  # prompts are answered in the reader's private chat only
         return await repo.peek_prompt(session, writer.user_id, self._clock())
+
+    async def _expired(self, incoming: Incoming) -> bool:
+        """The reader answers a prompt that expired a little while ago: say so, rather than
+        "not understood", so they know to tap 💬 again."""
+        writer = incoming.writer
+        if writer.chat_id != writer.user_id:
+            return False
+        async with self._database.session() as session:
+            return await repo.expired_prompt(session, writer.user_id, self._clock(), EXPIRED_GRACE)
 
     def _params(self, verdict: Verdict, text: str | None) -> dict[str, int]:
         match verdict:

@@ -6,7 +6,7 @@ Takes and returns its own plain types; the rules live in ``bot.services.comment_
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, select, update
@@ -205,6 +205,17 @@ async def peek_prompt(
     if prompt is None or prompt.expires_at <= now:
         return None
     return prompt.article_id, prompt.source
+
+
+async def expired_prompt(
+    session: AsyncSession, user_id: int, now: datetime, grace: timedelta
+) -> bool:
+    """Whether the reader's prompt expired less than ``grace`` ago (it is closed now)."""
+    prompt = await session.get(CommentPrompt, user_id)
+    if prompt is None or prompt.expires_at > now:
+        return False
+    await session.delete(prompt)
+    return now - prompt.expires_at < grace
 
 
 async def drop_prompt(session: AsyncSession, user_id: int, now: datetime) -> bool:

@@ -96,7 +96,10 @@ async def test_an_expired_prompt_takes_no_comment(database: Database) -> None:
             )
         await lan.send("Bình luận muộn")
         late = (await sb.wait_for_message(lan.chat_id)).text or ""
-    assert late.startswith("Bot chưa hiểu tin nhắn này")
+        await lan.send("Một tin nhắn khác")
+        other = (await sb.wait_for_message(lan.chat_id)).text or ""
+    assert late.startswith("Lời mời viết bình luận đã hết hạn (sau 10 phút)")
+    assert other.startswith("Bot chưa hiểu tin nhắn này")
     assert await stored_comments(database) == []
 
 

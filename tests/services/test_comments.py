@@ -54,7 +54,12 @@ async def test_a_prompt_opens_for_a_stored_article_only_and_expires_after_ten_mi
     assert await comments.receive(Incoming(lan, "Kịp lúc")) is not None
     await comments.invite(1001, 7, CommentSource.BUTTON)
     clock.now += timedelta(minutes=10)
-    assert await comments.receive(Incoming(lan, "Quá muộn")) is None
+    late = await comments.receive(Incoming(lan, "Quá muộn"))
+    assert late is not None and late.verdict is Verdict.PROMPT_EXPIRED
+    assert await comments.receive(Incoming(lan, "Chuyện khác")) is None
+    await comments.invite(1001, 7, CommentSource.BUTTON)
+    clock.now += timedelta(minutes=10, hours=1)  # long after: just a message
+    assert await comments.receive(Incoming(lan, "Hôm sau")) is None
 
 
 async def test_two_taps_at_once_open_one_prompt(database: Database) -> None:
