@@ -100,7 +100,9 @@ async def unban(update: Update, context: BotContext) -> None:
         return
     args = context.args or []
     if len(args) != 1 or not args[0].isdigit():
-        await message.reply_text(t("moderation.unban_usage", context.locale), parse_mode="HTML")
+        await message.reply_text(
+            t("moderation.unban_usage", context.locale), parse_mode=ParseMode.HTML
+        )
         return
     target = int(args[0])
     lifted = await context.services.moderation.unban(target, moderator_id=user.id)
