@@ -27,7 +27,6 @@ from tests.ingest.conftest import (
     NOW,
     Alerts,
     Clock,
-    PollerFactory,
     add_feed,
     all_articles,
     all_deliveries,
