@@ -76,6 +76,19 @@ class Settings(BaseSettings):
     send_timeout: float = Field(default=30.0, ge=5, le=300)
     # Delivery: no successful send for this long while messages are due tells the admins.
     send_stall_alert_after: int = Field(default=300, ge=30)
+    # Comments: at most this many per reader per minute and per day.
+    comments_per_minute: int = Field(default=5, ge=1, le=100)
+    comments_per_day: int = Field(default=30, ge=1, le=10_000)
+    # Comments: words or phrases that refuse a comment outright (WordPress's "disallowed keys").
+    comment_blocklist: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Comments: a reader with this many approved comments is approved automatically; 0 = off.
+    comment_auto_approve_after: int = Field(default=0, ge=0)
+    # WordPress relay: approved comments go to the site's REST API when all three are set.
+    wordpress_url: str | None = None
+    wordpress_user: str | None = None
+    wordpress_app_password: SecretStr | None = None
+    # WordPress requires an author email; readers are never asked for theirs.
+    wordpress_author_email: str = "telegram@kontumtv.vn"
 
     @field_validator("telegram_token")
     @classmethod
@@ -113,6 +126,24 @@ class Settings(BaseSettings):
             if not re.match(r"^https?://\S+$", url):
                 raise ValueError(f"expected http(s) feed URLs separated by commas, got {url!r}")
         return value
+
+    @field_validator("comment_blocklist", mode="before")
+    @classmethod
+    def _blocklist_csv(cls, value: Any) -> Any:
+        return _split_csv(value)
+
+    @field_validator("wordpress_url")
+    @classmethod
+    def _wordpress_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not re.match(r"^https?://[^\s/]+", value.strip()):
+            raise ValueError("expected the site's address, such as https://kontumtv.vn")
+        return value.strip().rstrip("/")
+
+    @property
+    def wordpress_configured(self) -> bool:
+        return bool(self.wordpress_url and self.wordpress_user and self.wordpress_app_password)
 
     @field_validator("owner_ids", mode="before")
     @classmethod

@@ -54,3 +54,39 @@ class MessageKind(StrEnum):
     BROADCAST = "broadcast"  # an admin's announcement
     DIGEST = "digest"  # a subscriber's digest edition
     COMMENT_POST = "comment_post"  # an approved comment posted into a channel's thread
+    COMMENT_CARD = "comment_card"  # a pending comment's moderation card in the admin chat
+
+
+class CommentStatus(StrEnum):
+    """A reader's comment: ``pending`` until a moderator (or auto-approval) decides."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class CommentSource(StrEnum):
+    """How a comment came in (ISSUE-9's four ways)."""
+
+    REPLY = "reply"  # a Telegram reply to an article message the bot sent
+    BUTTON = "button"  # the 💬 button's ForceReply prompt
+    DEEP_LINK = "deep_link"  # t.me/<bot>?start=c_<article>
+    DISCUSSION = "discussion"  # a reply to a channel post's automatic forward in its group
+
+
+class ModerationAction(StrEnum):
+    """What a moderator decides about a pending comment (also the audit log's action names)."""
+
+    APPROVE = "approve"
+    REJECT = "reject"
+    BAN = "ban"  # reject the comment and ban its author
+
+
+class RelayStatus(StrEnum):
+    """A comment's way to the station's WordPress site: ``queued`` (due at ``relay_next_at``)
+    -> ``posted`` | ``failed`` (with ``relay_error``). NULL: not for the site (not approved,
+    or no relay configured)."""
+
+    QUEUED = "queued"
+    POSTED = "posted"
+    FAILED = "failed"

@@ -27,7 +27,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from storage.enums import Audience, DeliveryStatus, MessageKind
+from storage.enums import (
+    Audience,
+    CommentSource,
+    CommentStatus,
+    DeliveryStatus,
+    MessageKind,
+    RelayStatus,
+)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -326,11 +333,26 @@ class Comment(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger)
     author_name: Mapped[str] = mapped_column(String(256))
     text: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(12), default="pending", index=True)
+    status: Mapped[CommentStatus] = mapped_column(
+        EnumString(CommentStatus, 12), default=CommentStatus.PENDING, index=True
+    )
     moderated_by: Mapped[int | None] = mapped_column(BigInteger)
     moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     wp_comment_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Revision 0003: where it came from, why it waits, and its way to the WordPress site.
+    source: Mapped[CommentSource] = mapped_column(
+        EnumString(CommentSource, 16), default=CommentSource.REPLY, server_default="reply"
+    )
+    held_because: Mapped[str | None] = mapped_column(String(32))
+    moderator_name: Mapped[str | None] = mapped_column(String(256))
+    relay_status: Mapped[RelayStatus | None] = mapped_column(EnumString(RelayStatus, 12))
+    relay_next_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    relay_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    relay_error: Mapped[str | None] = mapped_column(Text)
+    wp_status: Mapped[str | None] = mapped_column(String(20))
+
+    __table_args__ = (Index("ix_comments_relay", "relay_status", "relay_next_at"),)
 
 
 class Ban(Base):
@@ -354,3 +376,42 @@ class AuditEntry(Base):
     target: Mapped[str | None] = mapped_column(String(256))
     details: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class CommentAuthor(Base):
+    """A reader's pseudonym for comments (``/name``); no email or phone is ever stored."""
+
+    __tablename__ = "comment_authors"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    pseudonym: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CommentPrompt(Base):
+    """An open 💬 prompt: the reader's next message is a comment on ``article_id`` until
+    ``expires_at``. One per reader (a new prompt replaces the old one)."""
+
+    __tablename__ = "comment_prompts"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    source: Mapped[CommentSource] = mapped_column(EnumString(CommentSource, 16))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CommentThread(Base):
+    """A channel post's automatic forward in the channel's discussion group: approved
+    comments on the article are posted as replies to it."""
+
+    __tablename__ = "comment_threads"
+    __table_args__ = (UniqueConstraint("group_chat_id", "group_message_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    channel_chat_id: Mapped[int] = mapped_column(BigInteger)
+    group_chat_id: Mapped[int] = mapped_column(BigInteger)
+    group_message_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

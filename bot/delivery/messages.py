@@ -22,7 +22,8 @@ Payloads (``BadPayload`` when a required field is missing or of the wrong type):
   <optional plural count>}``) plus ``"url"``: an optional 📖 link;
 * broadcast: ``{"text": <plain text>, "photo": <optional image URL or file_id>}``;
 * digest: ``{"sections": [{"topic": <name>, "items": [{"title": …, "url": …}]}]}``;
-* comment post: ``{"author": <name>, "text": <comment>, "reply_to": <message id or null>}``.
+* comment post: ``{"author": <name>, "text": <comment>, "reply_to": <message id or null>}``;
+* comment card: see :func:`render_comment_card`.
 """
 
 from __future__ import annotations
@@ -30,11 +31,14 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.callbacks import encode
+from bot.comment_buttons import ModerateButton
 from bot.delivery.render import (
     CACHE_SIZE,
     CAPTION_LIMIT,
@@ -45,8 +49,18 @@ from bot.delivery.render import (
     is_web_url,
 )
 from bot.delivery.utf16 import html_visible_len, html_visible_text, truncate_utf16
-from bot.i18n import Deferred, MissingParameter, UnknownMessage, render, t
-from storage.enums import MessageKind
+from bot.i18n import (
+    Deferred,
+    Markup,
+    MissingParameter,
+    UnknownMessage,
+    escape,
+    format_datetime,
+    render,
+    t,
+    t_html,
+)
+from storage.enums import MessageKind, ModerationAction
 
 Payload = Mapping[str, Any]
 Renderer = Callable[[Payload, str, bool, str], RenderedMessage]
@@ -237,3 +251,86 @@ def render_comment_post(
     author = truncate_utf16(_text(payload, "author"), 100)
     body = truncate_utf16(_text(payload, "text"), TEXT_LIMIT - 200)
     return _message(str(t("comment.post", locale, name=author, text=body)), reply_to=reply_to)
+
+
+def card_buttons(comment_id: int, locale: str) -> InlineKeyboardMarkup:
+    """✅ Duyệt / ❌ Từ chối / 🚫 Chặn for one pending comment."""
+
+    def one(action: ModerationAction, label: str) -> InlineKeyboardButton:
+        return InlineKeyboardButton(label, callback_data=encode(ModerateButton(comment_id, action)))
+
+    return InlineKeyboardMarkup(
+        [
+            [
+                one(ModerationAction.APPROVE, t("comments.button_approve", locale)),
+                one(ModerationAction.REJECT, t("comments.button_reject", locale)),
+                one(ModerationAction.BAN, t("comments.button_ban", locale)),
+            ]
+        ]
+    )
+
+
+@renderer(MessageKind.COMMENT_CARD)
+def render_comment_card(
+    payload: Payload, locale: str, with_image: bool, tz: str
+) -> RenderedMessage:
+    """A pending comment for the moderators: article (linked), author, text, all escaped;
+    the buttons while it is pending, who decided and when once it is not.
+
+    Payload: ``{"comment_id", "user_id", "title", "url", "author", "text", "held",
+    "decision": null | {"action", "by", "at" (ISO time)}}``.
+    """
+    comment_id, user_id = payload.get("comment_id"), payload.get("user_id")
+    if not isinstance(comment_id, int) or not isinstance(user_id, int):
+        raise BadPayload("a comment card needs comment_id and user_id")
+    # Raw text: comments.card is an HTML message, so the message layer escapes its parameters;
+    # only the article link is markup of our own.
+    title = truncate_utf16(_text(payload, "title"), 300)
+    url = _text(payload, "url", required=False).strip()
+    article: str = title
+    if is_web_url(url):
+        article = Markup(f'<a href="{html.escape(url, quote=True)}">{escape(title)}</a>')
+    author = truncate_utf16(_text(payload, "author"), 100)
+    body = truncate_utf16(_text(payload, "text"), TEXT_LIMIT - 700)
+    lines = [
+        str(
+            t(
+                "comments.card",
+                locale,
+                id=comment_id,
+                article=article,
+                author=author,
+                user_id=user_id,
+                text=body,
+            )
+        )
+    ]
+    held = payload.get("held")
+    if held == "link":
+        lines += ["", t("comments.card_link", locale)]
+    elif held == "first":
+        lines += ["", t("comments.card_first", locale)]
+    decision = payload.get("decision")
+    if decision is None:
+        return _message("\n".join(lines), buttons=card_buttons(comment_id, locale))
+    if not isinstance(decision, dict):
+        raise BadPayload("a card's decision must be an object")
+    try:
+        action = ModerationAction(str(decision.get("action")))
+        at = datetime.fromisoformat(str(decision.get("at")))
+    except ValueError as error:
+        raise BadPayload(f"a card's decision cannot be read: {error}") from None
+    by = truncate_utf16(_text(decision, "by"), 100)
+    lines += ["", _decided(action, locale, name=by, at=format_datetime(at, locale, tz))]
+    return _message("\n".join(lines))
+
+
+def _decided(action: ModerationAction, locale: str, *, name: str, at: str) -> str:
+    """Who decided and when (plain messages placed in the HTML card: escaped whole)."""
+    match action:
+        case ModerationAction.APPROVE:
+            return t_html("comments.card_approved", locale, name=name, at=at)
+        case ModerationAction.REJECT:
+            return t_html("comments.card_rejected", locale, name=name, at=at)
+        case ModerationAction.BAN:
+            return t_html("comments.card_banned", locale, name=name, at=at)

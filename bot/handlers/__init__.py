@@ -7,11 +7,21 @@ from telegram.ext import Application
 
 def register_all(application: Application) -> None:  # type: ignore[type-arg]
     """Every handler of the bot, fallbacks last, and the error handler."""
-    from bot.handlers import buttons, errors, fallbacks, membership, subscriber
+    from bot.handlers import (
+        buttons,
+        comments,
+        errors,
+        fallbacks,
+        membership,
+        moderation,
+        subscriber,
+    )
 
+    comments.register(application)  # before /start: /start c_<id> is a deep link
+    moderation.register(application)
     subscriber.register(application)
     membership.register(application)
-    buttons.register(application)
+    comments.register_replies(application)  # free text: after every feature, before fallbacks
     # Fallbacks after every feature's own handlers (same group: the first match wins).
     fallbacks.register(application)
     buttons.register_fallbacks(application)

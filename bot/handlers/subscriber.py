@@ -25,10 +25,10 @@ async def start(update: Update, context: BotContext) -> None:
         first_name=user.first_name if user else None,
     )
     joined = await context.services.subscriptions.subscribe(reader)
-    name = display_name(user, context.locale)
     if chat.type != Chat.PRIVATE:
         text = t("start.welcome_group", context.locale)
     else:
+        name = display_name(user, context.locale)
         match joined:
             case Joined.NEW | Joined.RESUMED:
                 text = t("start.welcome", context.locale, name=name)

@@ -172,3 +172,15 @@ async def test_every_call_the_bot_makes_is_valid(database: Database) -> None:
             await sb.wait_for_message(lan.chat_id)
     refused = [c for c in sb.calls if not c.ok and c.method.lower() != "getupdates"]
     assert refused == []
+
+
+async def test_a_reader_without_a_first_name_is_addressed_in_their_language(
+    database: Database,
+) -> None:
+    async with Sandbox() as sb, running_bot(sb, database):
+        anh, amy = sb.user(1004, "", language_code="vi"), sb.user(1005, "", language_code="en")
+        await anh.send("/start")
+        await amy.send("/start")
+        vi = (await sb.wait_for_message(anh.chat_id)).text or ""
+        en = (await sb.wait_for_message(amy.chat_id)).text or ""
+    assert vi.startswith("Xin chào bạn!") and en.startswith("Hello friend!")

@@ -208,7 +208,16 @@ class BotHarness:
                     content_hash=f"h{article_id}",
                 )
             )
-        view = ArticleView(article_id, title, url, "", (), published, None, 1)
+        view = ArticleView(
+            id=article_id,
+            title=title,
+            url=url,
+            summary="",
+            topics=(),
+            published_at=published,
+            image_url=None,
+            revision=1,
+        )
         rendered = render(view, locale=locale, with_image=False)
         await self.application.bot.send_message(
             chat_id, rendered.text, parse_mode=ParseMode.HTML, reply_markup=rendered.reply_markup

@@ -168,6 +168,8 @@ def _chat_json(core: Core, chat: Chat) -> dict[str, Any]:
             "gifts_from_channels": False,
         },
     }
+    if chat.linked_chat_id is not None:
+        data["linked_chat_id"] = chat.linked_chat_id
     if chat.user is not None and chat.user.username:
         data["username"] = chat.user.username
     return data

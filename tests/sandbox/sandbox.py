@@ -153,6 +153,14 @@ class Sandbox:
         chat = Chat(chat_id, "channel", title=title, username=username, bot_status="left")
         return ChatHandle(self.core, self.world.add_chat(chat))
 
+    def link_discussion(self, channel: ChatRef, group: ChatRef) -> None:
+        """Make ``group`` the channel's discussion group: each channel post is then forwarded
+        into it automatically (``is_automatic_forward``), as Telegram does."""
+        first, second = self._chat(channel), self._chat(group)
+        if first.type != "channel" or second.type != "supergroup":
+            raise SandboxError("a channel's discussion group is a supergroup")
+        first.linked_chat_id, second.linked_chat_id = second.id, first.id
+
     def _actor(self, by: int | None) -> User:
         if by is None:
             return self.user(1, "Quản trị", username="station_admin").user

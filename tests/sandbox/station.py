@@ -182,7 +182,18 @@ class Station:
 
     async def _comments(self, request: web.Request) -> web.StreamResponse:
         self._log(request)
+        failure = self._take_failure(request.path)  # fail("/wp-json/wp/v2/comments", "503")
+        if failure is not None:
+            return await self._failure(request, failure)
         return await self.comments_api.handle(request, self.url)
+
+    def _take_failure(self, key: str) -> Failure | None:
+        failure = self.failures.get(key)
+        if failure is not None and failure.times is not None:
+            failure.times -= 1
+            if failure.times <= 0:
+                del self.failures[key]
+        return failure
 
     def _log(self, request: web.Request) -> None:
         self.requests.append(
@@ -198,12 +209,8 @@ class Station:
     async def _serve(self, request: web.Request) -> web.StreamResponse:
         self._log(request)
         for key in (request.path_qs, request.path):
-            failure = self.failures.get(key)
+            failure = self._take_failure(key)
             if failure is not None:
-                if failure.times is not None:
-                    failure.times -= 1
-                    if failure.times <= 0:
-                        del self.failures[key]
                 return await self._failure(request, failure)
         target = self._lookup(self.redirects, request)
         if target is not None:

@@ -29,6 +29,8 @@ _ADMIN_RIGHTS = {
     "can_delete_stories": True,
 }
 _CHANNEL_RIGHTS = {"can_post_messages": True, "can_edit_messages": True}
+# Who automatic forwards into discussion groups come "from" (Telegram's service account).
+TELEGRAM_SERVICE_USER = {"id": 777000, "is_bot": False, "first_name": "Telegram"}
 
 
 @dataclass(slots=True)
@@ -71,6 +73,8 @@ class Chat:
     consumed: set[int] = field(default_factory=set)
     texts_seen: set[str] = field(default_factory=set)
     api: dict[str, Any] = field(default_factory=dict)
+    # A channel's discussion group (or the group's channel): posts are forwarded there.
+    linked_chat_id: int | None = None
 
     def __post_init__(self) -> None:
         self.api = {"id": self.id, "type": self.type}
@@ -175,7 +179,31 @@ class World:
                     chat.texts_seen.add(content)
             if self._waiters:
                 self.notify()
+            if chat.type == "channel" and chat.linked_chat_id in self.chats:
+                self.forward_automatically(chat, msg)
         return msg
+
+    def forward_automatically(self, channel: Chat, post: SentMessage) -> SentMessage:
+        """Telegram copies every channel post into the linked discussion group, as a message
+        from the channel with ``is_automatic_forward``; replies to it form the post's thread."""
+        assert channel.linked_chat_id is not None
+        group = self.chats[channel.linked_chat_id]
+        origin = {"type": "channel", "chat": channel.api, "message_id": post.message_id,
+                  "date": post.date}  # fmt: skip
+        extra = {
+            "from": TELEGRAM_SERVICE_USER,
+            "sender_chat": channel.api,
+            "is_automatic_forward": True,
+            "forward_origin": origin,
+        }
+        fields: dict[str, Any] = {
+            "text": post.text, "entities": post.entities, "caption": post.caption,
+            "caption_entities": post.caption_entities, "photo": post.photo,
+            "from_bot": False, "method": "automatic_forward", "extra": extra,
+        }  # fmt: skip
+        forward = self.store(group, fields)
+        self.updates.push("message", self.message_json(forward))
+        return forward
 
     def notify(self) -> None:
         waiters, self._waiters = self._waiters, []
