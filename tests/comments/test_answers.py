@@ -42,7 +42,7 @@ async def test_a_long_a_short_a_sticker_and_a_repeat_each_get_a_clear_answer(
             await lan.reply(push, "Cảm ơn Đài!")
             answers.append((await sb.wait_for_message(lan.chat_id)).text)
     assert answers == [
-        "Bình luận quá dài (5000 ký tự): tối đa 2000 ký tự. Bạn vui lòng rút gọn rồi gửi lại.",
+        "Bình luận quá dài (5.000 ký tự): tối đa 2.000 ký tự. Bạn vui lòng rút gọn rồi gửi lại.",
         "Bình luận quá ngắn: cần ít nhất 2 ký tự.",
         "Bình luận chỉ nhận chữ (văn bản). Bạn vui lòng gõ lại bình luận bằng chữ.",
         "Cảm ơn bạn! Bình luận đã được gửi và đang chờ kiểm duyệt.",

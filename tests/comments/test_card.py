@@ -49,7 +49,7 @@ def test_a_decided_card_says_who_and_when_in_the_station_time_and_has_no_buttons
     assert message.text.endswith("✅ Đã duyệt bởi Mai &lt;Biên tập&gt; lúc 16:15, 04/07/2014.")
     assert message.reply_markup is None
     english = rendered(card(decision={"action": "ban", "by": "Mai", "at": at}), "en")
-    assert english.text.endswith("🚫 Rejected and author banned by Mai at 16:15, 04/07/2014.")
+    assert english.text.endswith("🚫 Rejected and author banned by Mai at 16:15, 4 Jul 2014.")
 
 
 def test_the_longest_comment_and_title_still_fit_one_message() -> None:
