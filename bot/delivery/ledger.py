@@ -12,6 +12,7 @@ import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,12 +26,24 @@ from storage.repositories.deliveries import Claimed
 log = logging.getLogger(__name__)
 
 
+class Result(StrEnum):
+    """What became of one try of a delivery (how the ledger records it)."""
+
+    SENT = "sent"
+    EDITED = "edited"
+    RETRY = "retry"
+    FAILED = "failed"
+    GONE = "gone"
+    MIGRATED = "migrated"
+    CANCELLED = "cancelled"
+
+
 @dataclass
 class Outcome:
     """What one Bot API call (or the decision not to make it) did for a delivery."""
 
     row: Claimed
-    kind: str  # "sent", "edited", "retry", "failed", "gone", "migrated", "cancelled"
+    kind: Result
     message_id: int | None = None
     as_photo: bool = False
     revision: int = 0
@@ -115,49 +128,56 @@ async def resume_retries(database: Database, now: datetime) -> int:
 
 async def record(session: AsyncSession, outcomes: Sequence[Outcome], *, now: datetime) -> None:
     """Write a batch of outcomes; successful sends in one statement."""
-    sent = [(o.row.id, o.message_id, o.as_photo, o.revision) for o in outcomes if o.kind == "sent"]
+    sent = [
+        (o.row.id, o.message_id, o.as_photo, o.revision) for o in outcomes if o.kind is Result.SENT
+    ]
     await deliveries.mark_sent(session, sent, now=now)
     for outcome in outcomes:
         await _record_one(session, outcome, now)
 
 
 async def _record_one(session: AsyncSession, r: Outcome, now: datetime) -> None:
-    if r.kind == "edited":
-        await deliveries.mark_edited(session, r.row.id, r.revision)
-    elif r.kind == "retry":
-        await deliveries.retry_later(
-            session,
-            r.row.id,
-            due_at=now + timedelta(seconds=r.delay_s),
-            error=r.error,
-            count_attempt=r.count_attempt,
-        )
-    elif r.kind == "failed":
-        if r.row.edit_revision is not None:
-            await deliveries.mark_edited(session, r.row.id, r.row.edit_revision, error=r.error)
-        else:
-            await deliveries.mark_failed(session, r.row.id, r.error or "failed")
-        log.warning("delivery %s to %s failed: %s", r.row.id, r.row.chat_id, r.error)
-    elif r.kind == "gone":
-        if r.row.edit_revision is not None:
-            await deliveries.mark_edited(session, r.row.id, r.row.edit_revision, error=r.error)
-        else:
-            await deliveries.mark_failed(session, r.row.id, r.error or "chat unreachable")
-        cancelled = await chats.mark_unreachable(session, r.row.chat_id, r.error or "", now=now)
-        log.info(
-            "chat %s unreachable (%s); %d waiting cancelled", r.row.chat_id, r.error, cancelled
-        )
-    elif r.kind == "migrated" and r.new_chat_id is not None:
-        await chats.migrate(session, r.row.chat_id, r.new_chat_id)
-        if r.row.edit_revision is not None:
-            # The message stays in the old group, which no longer accepts edits.
-            await deliveries.mark_edited(
-                session, r.row.id, r.row.edit_revision, error=r.error or "chat migrated"
-            )
-        else:
+    match r.kind:
+        case Result.SENT:
+            pass  # written in bulk by ``record``
+        case Result.EDITED:
+            await deliveries.mark_edited(session, r.row.id, r.revision)
+        case Result.RETRY:
             await deliveries.retry_later(
-                session, r.row.id, due_at=now, error=r.error, count_attempt=False
+                session,
+                r.row.id,
+                due_at=now + timedelta(seconds=r.delay_s),
+                error=r.error,
+                count_attempt=r.count_attempt,
             )
-        log.info("chat %s migrated to %s", r.row.chat_id, r.new_chat_id)
-    elif r.kind == "cancelled":
-        await deliveries.cancel(session, r.row.id, r.error or "chat unreachable")
+        case Result.FAILED:
+            if r.row.edit_revision is not None:
+                await deliveries.mark_edited(session, r.row.id, r.row.edit_revision, error=r.error)
+            else:
+                await deliveries.mark_failed(session, r.row.id, r.error or "failed")
+            log.warning("delivery %s to %s failed: %s", r.row.id, r.row.chat_id, r.error)
+        case Result.GONE:
+            if r.row.edit_revision is not None:
+                await deliveries.mark_edited(session, r.row.id, r.row.edit_revision, error=r.error)
+            else:
+                await deliveries.mark_failed(session, r.row.id, r.error or "chat unreachable")
+            cancelled = await chats.mark_unreachable(session, r.row.chat_id, r.error or "", now=now)
+            log.info(
+                "chat %s unreachable (%s); %d waiting cancelled", r.row.chat_id, r.error, cancelled
+            )
+        case Result.MIGRATED:
+            if r.new_chat_id is None:
+                return
+            await chats.migrate(session, r.row.chat_id, r.new_chat_id)
+            if r.row.edit_revision is not None:
+                # The message stays in the old group, which no longer accepts edits.
+                await deliveries.mark_edited(
+                    session, r.row.id, r.row.edit_revision, error=r.error or "chat migrated"
+                )
+            else:
+                await deliveries.retry_later(
+                    session, r.row.id, due_at=now, error=r.error, count_attempt=False
+                )
+            log.info("chat %s migrated to %s", r.row.chat_id, r.new_chat_id)
+        case Result.CANCELLED:
+            await deliveries.cancel(session, r.row.id, r.error or "chat unreachable")

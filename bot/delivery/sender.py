@@ -31,10 +31,11 @@ from telegram.error import TelegramError
 from telegram.warnings import PTBUserWarning
 
 from bot.delivery import ledger
-from bot.delivery.ledger import Outcome
+from bot.delivery.ledger import Outcome, Result
 from bot.delivery.limiter import RateLimiter
 from bot.delivery.messages import BadPayload, render_message
 from bot.delivery.outcome import (
+    Action,
     Fate,
     Verdict,
     edit_deadline,
@@ -205,18 +206,18 @@ class Sender:
                 continue
             gone = self._gone.get(row.chat_id)
             if gone is not None and row.edit_revision is None:
-                self._record(Outcome(row, "cancelled", error=gone))
+                self._record(Outcome(row, Result.CANCELLED, error=gone))
                 continue
             # No longer news: not sent late (clock read only for rows that can expire).
             if row.expires_at and row.edit_revision is None and is_expired(row.expires_at, now()):
                 why = expired_reason(row.expires_at, row.attempts, None)
-                self._record(Outcome(row, "failed", error=why))
+                self._record(Outcome(row, Result.FAILED, error=why))
                 continue
             view = None  # every kind but the article renders from its payload
             if row.message_kind is _ARTICLE:
                 view = views.get(row.article_id) if row.article_id is not None else None
                 if view is None:
-                    self._record(Outcome(row, "failed", error="article no longer exists"))
+                    self._record(Outcome(row, Result.FAILED, error="article no longer exists"))
                     continue
             # Take the connection slot first: booking a send and then queueing for a slot
             # would let the booked time drift and eat the limiter's jitter margin.
@@ -258,7 +259,7 @@ class Sender:
         later = [(wait, row) for wait, row in waits if wait > self.config.defer_after_s]
         for wait, row in later:
             waiting.remove(row)
-            self._record(Outcome(row, "retry", delay_s=wait, error=None, count_attempt=False))
+            self._record(Outcome(row, Result.RETRY, delay_s=wait, error=None, count_attempt=False))
         soon = [wait for wait, _ in waits if wait <= self.config.defer_after_s]
         if soon:
             await self.sleep(min(soon))
@@ -277,7 +278,7 @@ class Sender:
         except BadPayload as error:  # a bug upstream: the same payload would fail again
             log.error("delivery %s (%s %s) cannot be rendered: %s", row.id, row.message_kind,
                       row.ref, error)  # fmt: skip
-            result = Outcome(row, "failed", error=f"cannot render: {error}")
+            result = Outcome(row, Result.FAILED, error=f"cannot render: {error}")
         except Exception as error:  # never let one row kill the batch
             log.exception("delivery %s crashed", row.id)
             verdict = internal_error(
@@ -310,7 +311,7 @@ class Sender:
         for _ in range(3):  # photo -> text -> plain text, at most
             try:
                 sent = await self._call_send(row, message, as_photo=as_photo, plain=plain)
-                return Outcome(row, "sent", sent, as_photo, revision)
+                return Outcome(row, Result.SENT, sent, as_photo, revision)
             except TelegramError as error:
                 verdict = judge(
                     error,
@@ -321,16 +322,16 @@ class Sender:
                     expires_at=row.expires_at,
                     rng=self.rng,
                 )
-                if verdict.action == "no_photo":
+                if verdict.action is Action.NO_PHOTO:
                     log.info("photo for %s refused (%s); sending text", _what(row), error)
                     as_photo = False
                     continue
-                if verdict.action == "plain_text" and not plain:
+                if verdict.action is Action.PLAIN_TEXT and not plain:
                     log.error("rendering bug: %s refused as HTML: %s", _what(row), error)
                     plain, as_photo = True, False
                     continue
                 return self._after_error(row, verdict)
-        return Outcome(row, "failed", error="no form of the message was accepted")
+        return Outcome(row, Result.FAILED, error="no form of the message was accepted")
 
     async def _edit(
         self, row: Claimed, view: ArticleView | None, message: RenderedMessage
@@ -365,9 +366,9 @@ class Sender:
                 expires_at=edit_deadline(row.expires_at, row.created_at),
                 rng=self.rng,
             )
-            if verdict.action != "done":
+            if verdict.action is not Action.DONE:
                 return self._after_error(row, verdict, revision=row.edit_revision)
-        return Outcome(row, "edited", row.message_id, row.sent_as_photo, row.edit_revision)
+        return Outcome(row, Result.EDITED, row.message_id, row.sent_as_photo, row.edit_revision)
 
     def _after_error(self, row: Claimed, verdict: Verdict, revision: int = 0) -> Outcome:
         if verdict.fate is not None:
@@ -380,20 +381,29 @@ class Sender:
                 )
                 if patience is not None:
                     self._patience[row.chat_id] = patience
-        if verdict.action == "wait_chat":
-            self.limiter.block_chat(row.chat_id, verdict.delay_s)
-            # Recorded (the station sees why the row waits) but not held against the message.
-            return Outcome(
-                row, "retry", error=verdict.reason, delay_s=verdict.delay_s, count_attempt=False
-            )
-        if verdict.action == "migrate":
-            return Outcome(row, "migrated", new_chat_id=verdict.new_chat_id, error=verdict.reason)
-        if verdict.action == "gone":
-            self._gone[row.chat_id] = verdict.reason
-            return Outcome(row, "gone", error=verdict.reason)
-        if verdict.action == "retry":
-            return Outcome(row, "retry", error=verdict.reason, delay_s=verdict.delay_s)
-        return Outcome(row, "failed", error=verdict.reason, revision=revision)
+        match verdict.action:
+            case Action.WAIT_CHAT:
+                self.limiter.block_chat(row.chat_id, verdict.delay_s)
+                # Recorded (the station sees why the row waits) but not held against the message.
+                return Outcome(
+                    row,
+                    Result.RETRY,
+                    error=verdict.reason,
+                    delay_s=verdict.delay_s,
+                    count_attempt=False,
+                )
+            case Action.MIGRATE:
+                return Outcome(
+                    row, Result.MIGRATED, new_chat_id=verdict.new_chat_id, error=verdict.reason
+                )
+            case Action.GONE:
+                self._gone[row.chat_id] = verdict.reason
+                return Outcome(row, Result.GONE, error=verdict.reason)
+            case Action.RETRY:
+                return Outcome(row, Result.RETRY, error=verdict.reason, delay_s=verdict.delay_s)
+            case Action.FAIL | Action.DONE | Action.PLAIN_TEXT | Action.NO_PHOTO:
+                # DONE and the fallbacks are handled by the callers; here they end the row.
+                return Outcome(row, Result.FAILED, error=verdict.reason, revision=revision)
 
     async def _call_send(
         self, row: Claimed, message: RenderedMessage, *, as_photo: bool, plain: bool
@@ -447,15 +457,15 @@ class Sender:
     def _record(self, result: Outcome) -> None:
         self._results.append(result)
         self.stats[result.kind] = self.stats.get(result.kind, 0) + 1
-        if result.kind in ("sent", "edited"):
+        if result.kind in (Result.SENT, Result.EDITED):
             self.stall.sent()
-        elif result.kind == "retry" and result.error:  # not a busy chat's deferral
+        elif result.kind is Result.RETRY and result.error:  # not a busy chat's deferral
             self.stall.failed(self.clock(), result.error)
-        if result.kind != "retry" and self._patience:
+        if result.kind is not Result.RETRY and self._patience:
             self._patience.pop(result.row.chat_id, None)
-        if result.kind != "retry" and result.row.id in self._uncertain:
+        if result.kind is not Result.RETRY and result.row.id in self._uncertain:
             self._uncertain.discard(result.row.id)
-            if result.kind == "sent":  # the earlier, uncertain try may have arrived too
+            if result.kind is Result.SENT:  # the earlier, uncertain try may have arrived too
                 self.stats["resent_after_uncertain"] = (
                     self.stats.get("resent_after_uncertain", 0) + 1
                 )
