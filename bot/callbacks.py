@@ -170,3 +170,29 @@ class CommentButton:
     def __post_init__(self) -> None:
         if self.article_id <= 0:
             raise ValueError("article ids are positive")
+
+
+_QUERY = re.compile(r"[a-z0-9]+(?:\.[a-z0-9]+)*")
+
+
+@button("sp")
+@dataclasses.dataclass(frozen=True, slots=True)
+class SearchPageButton:
+    """◀ ▶ under /search results: ``sp:<page>:<folded words joined by '.'>``."""
+
+    page: int
+    query: str
+
+    def __post_init__(self) -> None:
+        if self.page < 0:
+            raise ValueError("pages count from 0")
+        if not _QUERY.fullmatch(self.query):
+            raise ValueError("a query is folded words")
+
+
+@button("stop")
+@dataclasses.dataclass(frozen=True, slots=True)
+class StopButton:
+    """The answer to /stop's question: ``stop:1`` unsubscribes, ``stop:0`` keeps the news."""
+
+    confirm: bool

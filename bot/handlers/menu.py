@@ -11,6 +11,8 @@ def bot_commands(locale: str) -> list[BotCommand]:
     """The command menu in one language (literal keys, so every message can be found)."""
     return [
         BotCommand("start", t("command.start", locale)),
+        BotCommand("latest", t("command.latest", locale)),
+        BotCommand("search", t("command.search", locale)),
         BotCommand("stop", t("command.stop", locale)),
         BotCommand("help", t("command.help", locale)),
     ]

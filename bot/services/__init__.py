@@ -11,6 +11,7 @@ from bot.services.comments import Comments
 from bot.services.membership import Membership
 from bot.services.moderation import Moderation, Publisher
 from bot.services.outbox import Outbox
+from bot.services.reading import Reading
 from bot.services.roles import Roles
 from bot.services.subscriptions import Subscriptions
 from bot.wordpress.client import WordPressClient
@@ -32,6 +33,7 @@ class Services:
     comments: Comments
     moderation: Moderation
     outbox: Outbox
+    reading: Reading
     relay: Relay | None  # None unless NEWSBOT_WORDPRESS_* are all set
 
 
@@ -76,5 +78,6 @@ def build_services(settings: Settings, database: Database, limiter: RateLimiter)
         comments=Comments(database, moderation, publisher, rules),
         moderation=moderation,
         outbox=outbox,
+        reading=Reading(database),
         relay=relay,
     )
