@@ -15,6 +15,7 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
         membership,
         moderation,
         reading,
+        settings,
         subscriber,
     )
 
@@ -22,6 +23,7 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
     moderation.register(application)
     subscriber.register(application)
     reading.register(application)
+    settings.register(application)
     membership.register(application)
     comments.register_replies(application)  # free text: after every feature, before fallbacks
     # Fallbacks after every feature's own handlers (same group: the first match wins).

@@ -11,6 +11,7 @@ from bot.services.comments import Comments
 from bot.services.membership import Membership
 from bot.services.moderation import Moderation, Publisher
 from bot.services.outbox import Outbox
+from bot.services.preferences import Preferences
 from bot.services.reading import Reading
 from bot.services.roles import Roles
 from bot.services.subscriptions import Subscriptions
@@ -34,6 +35,7 @@ class Services:
     moderation: Moderation
     outbox: Outbox
     reading: Reading
+    preferences: Preferences
     relay: Relay | None  # None unless NEWSBOT_WORDPRESS_* are all set
 
 
@@ -46,6 +48,7 @@ def services_of(bot_data: dict[Any, Any]) -> Services:
 def build_services(settings: Settings, database: Database, limiter: RateLimiter) -> Services:
     """Every use case the handlers and background work need, built once by the composition root."""
     roles = Roles(database, settings.owner_ids)
+    preferences = Preferences(database)
     # The runtime connects the outbox to the sender (``outbox.on_enqueue(sender.wake)``);
     # until then queued cards and notices go out at the sender's next idle poll (1 s).
     outbox = Outbox(database, timezone=settings.timezone)
@@ -73,11 +76,12 @@ def build_services(settings: Settings, database: Database, limiter: RateLimiter)
         database=database,
         limiter=limiter,
         roles=roles,
-        subscriptions=Subscriptions(database),
+        subscriptions=Subscriptions(database, preferences),
         membership=Membership(database, roles),
         comments=Comments(database, moderation, publisher, rules),
         moderation=moderation,
         outbox=outbox,
         reading=Reading(database),
+        preferences=preferences,
         relay=relay,
     )

@@ -21,6 +21,9 @@ async def test_the_menu_is_set_in_both_languages(database: Database) -> None:
         ("start", "Đăng ký nhận tin mới"),
         ("latest", "Tin mới nhất"),
         ("search", "Tìm kiếm tin"),
+        ("quiet", "Giờ yên tĩnh"),
+        ("digest", "Bản tin tổng hợp hằng ngày"),
+        ("lang", "Đổi ngôn ngữ"),
         ("stop", "Hủy đăng ký"),
         ("help", "Hướng dẫn sử dụng"),
     ]
@@ -28,6 +31,9 @@ async def test_the_menu_is_set_in_both_languages(database: Database) -> None:
         "Subscribe to news",
         "Latest news",
         "Search the news",
+        "Quiet hours",
+        "Daily digest",
+        "Change the language",
         "Unsubscribe",
         "How to use the bot",
     ]
