@@ -1,23 +1,22 @@
 """Ingest: every feed on its own schedule, fetched concurrently with a small bound, stored
-in bounded transactions, announced to readers once.
+in bounded transactions, announced to readers once, its health reported to the admins on time.
 
 A slow or dead feed only delays itself: each poll is its own task, and the loop never waits
 for one before starting the next due feed. Network I/O happens outside database
-transactions. A poll stores its items in chunks of `CHUNK_ITEMS`, each its own transaction;
-a last transaction enqueues the pushes (at most `pushes_per_poll`, the rest as one summary)
-and advances the feed's state. A poll that dies between chunks has stored some articles and
-announced none, and left the feed as it was: the next poll fetches everything again, finds
-those articles stored (nothing doubles) and announces them with its own (`unannounced`).
+transactions. A poll stores its items in chunks (`store_in_chunks`), then announces them
+(`announce`: at most `pushes_per_poll` pushes, the rest as one notice), and only then
+advances the feed's state. A poll that dies half-way has stored some articles, announced none
+and left the feed as it was: the next poll fetches everything again, finds those articles
+stored (nothing doubles) and announces them with its own.
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -26,7 +25,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.feeds.burst import plan_pushes
 from bot.feeds.draft import ArticleDraft
 from bot.feeds.errors import FeedError, FeedHttpError, safe_url
 from bot.feeds.fetch import FeedFetcher, FetchResult
@@ -40,25 +38,19 @@ from bot.feeds.schedule import (
     should_alert_down,
     should_alert_recovered,
 )
-from bot.i18n import DEFAULT_LOCALE, t
-from bot.news.extract import extract_article, og_image
-from bot.news.summary import summarize
-from bot.services.ingest_store import store_drafts
+from bot.i18n import DEFAULT_LOCALE, format_datetime, t
+from bot.services.announce import announce
+from bot.services.ingest_store import StoredEntries, store_in_chunks
+from bot.services.pages import complete_from_pages
 from storage.db import Database
-from storage.models import Article, Feed, utcnow
-from storage.repositories import articles, deliveries, feeds
+from storage.models import Feed, utcnow
+from storage.repositories import feeds
 
 log = logging.getLogger(__name__)
 
 Alert = Callable[[str], Awaitable[None]]
-PAGE_FETCHES_PER_POLL = 5  # pages fetched for entries whose feed text gives no summary
-# Items per storing transaction. 200 station items take ~40 ms to store on SQLite on the
-# development machine, so a 5,000-item poll holds the write lock for ~40 ms at a time, not
-# the ~1 s one transaction took: a reader's /start waits milliseconds, never its busy timeout.
-CHUNK_ITEMS = 200
 # The same warning for the same feed is logged at most once an hour (with a count of repeats).
 REPEAT_WARNING_EVERY_S = 3600.0
-BURST_NOTICE_KEY = "news.burst_more"
 
 
 class PollStatus(StrEnum):
@@ -80,15 +72,6 @@ class PollOutcome:
     pushed: int = 0  # articles pushed one by one
     summarised: int = 0  # articles announced only in the burst summary
     error: str | None = None
-
-
-@dataclass
-class StoredEntries:
-    """What the chunks of one poll stored."""
-
-    new: dict[int, datetime] = field(default_factory=dict)  # article id -> published
-    revised: int = 0
-    edits: int = 0
 
 
 class Ingest:
@@ -226,77 +209,23 @@ class Ingest:
                 else "no usable item: the feed lists no entries"
             )
             return await self._record_unusable(snapshot, reason)
-        parsed = await self._complete_from_pages(
-            snapshot.id, parsed, fetched.final_url or snapshot.url
+        parsed = await complete_from_pages(
+            self.database,
+            self.fetcher,
+            snapshot.id,
+            parsed,
+            feed_url=fetched.final_url or snapshot.url,
+            summary_limit=self.summary_limit,
         )
         return await self._record_success(snapshot, fetched, parsed)
-
-    async def _complete_from_pages(
-        self, feed_id: int, parsed: ParsedFeed, feed_url: str
-    ) -> ParsedFeed:
-        """Entries whose feed text yields no summary get one from the article page.
-
-        Only pages on the feed's own host are fetched: a feed item must not be able to make
-        the bot request (and publish) an internal address. An entry stored before and not
-        revised since is left alone: its summary is already stored, and re-reading up to
-        PAGE_FETCHES_PER_POLL pages on every change of the feed would only load the site.
-        """
-        host = urlsplit(feed_url).hostname
-        bare = [d for d in parsed.entries if not d.summary and urlsplit(d.url).hostname == host]
-        if not bare:
-            return parsed
-        async with self.database.session() as session:
-            stored = await articles.stored_hashes(session, feed_id, [d.guid for d in bare])
-        bare = [d for d in bare if stored.get(d.guid) != d.content_hash][-PAGE_FETCHES_PER_POLL:]
-        if not bare:
-            return parsed
-        replaced: dict[str, ArticleDraft] = {}
-        for draft in bare:
-            page = await self.fetcher.fetch_page(draft.url)
-            if page is None:
-                continue
-            text = await asyncio.to_thread(extract_article, page, draft.url)
-            paragraphs = [p for p in text.split("\n\n") if p.strip()]
-            replaced[draft.guid] = dataclasses.replace(
-                draft,
-                text=text,
-                summary=summarize(paragraphs, self.summary_limit),
-                image_url=draft.image_url or og_image(page),
-            )
-        entries = [replaced.get(d.guid, d) for d in parsed.entries]
-        return dataclasses.replace(parsed, entries=entries)
 
     async def store_entries(
         self, feed_id: int, drafts: Sequence[ArticleDraft], *, now: datetime, backlog: bool
     ) -> StoredEntries:
-        """Store in chunks, each its own short transaction (see CHUNK_ITEMS); a revision's
-        edit requests go in the transaction that records the revision, so none is lost."""
-        stored = StoredEntries()
-        for start in range(0, len(drafts), CHUNK_ITEMS):
-            chunk = drafts[start : start + CHUNK_ITEMS]
-            async with self._store, self.database.session() as session:
-                result = await store_drafts(session, feed_id, chunk, now=now, backlog=backlog)
-                if not backlog:
-                    stored.edits += await self._request_edits(session, result.revised, now)
-            stored.new.update(result.new)
-            stored.revised += len(result.revised)
-        return stored
-
-    @staticmethod
-    async def _request_edits(
-        session: AsyncSession, revised: Sequence[Article], now: datetime
-    ) -> int:
-        enqueued = 0
-        for article in revised:
-            if not article.backlog:
-                enqueued += await deliveries.request_edits(
-                    session,
-                    article.id,
-                    article.revision,
-                    now=now,
-                    published_at=article.published_at,
-                )
-        return enqueued
+        """Store a poll's drafts in bounded transactions (see `store_in_chunks`)."""
+        return await store_in_chunks(
+            self.database, self._store, feed_id, drafts, now=now, backlog=backlog
+        )
 
     async def _record_success(
         self, snapshot: _FeedSnapshot, fetched: FetchResult, parsed: ParsedFeed | None
@@ -309,13 +238,27 @@ class Ingest:
             stored = await self.store_entries(snapshot.id, parsed.entries, now=now, backlog=backlog)
             outcome.new, outcome.revised, outcome.backlog = len(stored.new), stored.revised, backlog
             outcome.enqueued = stored.edits
+            if not backlog:
+                announced = await announce(
+                    self.database,
+                    snapshot.id,
+                    stored.new,
+                    since=snapshot.succeeded_at,
+                    limit=self.pushes_per_poll,
+                    source=parsed.title or snapshot.title or _host(snapshot.url),
+                    site_url=parsed.link,
+                    now=now,
+                    zone=self.zone,
+                    expires_at=now + self.freshness,
+                )
+                outcome.pushed, outcome.summarised = announced.pushed, announced.summarised
+                outcome.enqueued += announced.enqueued
+        # Last, once everything is stored and announced: the feed's validators and times.
         async with self._store, self.database.session() as session:
             feed = await feeds.get(session, snapshot.id)
             if feed is None:
                 return outcome
             if parsed is not None:
-                if not backlog:
-                    await self._announce(session, feed, stored.new, parsed, now, outcome)
                 feed.primed = True
                 feed.title = parsed.title or feed.title
             recovered = should_alert_recovered(feed.alerted_down)
@@ -339,42 +282,6 @@ class Ingest:
         if outcome.enqueued and self.on_enqueued is not None:
             self.on_enqueued()
         return outcome
-
-    async def _announce(
-        self,
-        session: AsyncSession,
-        feed: Feed,
-        new: dict[int, datetime],
-        parsed: ParsedFeed,
-        now: datetime,
-        outcome: PollOutcome,
-    ) -> None:
-        """Push the newest few new articles one by one; the rest become one summary."""
-        after = feed.last_success_at or feed.created_at
-        candidates = dict(await articles.unannounced(session, feed.id, after=after))
-        candidates.update(new)
-        if not candidates:
-            return
-        plan = plan_pushes(candidates.items(), self.pushes_per_poll)
-        local = now.astimezone(self.zone)
-        minute = local.hour * 60 + local.minute
-        expires_at = now + self.freshness  # no longer news after this: not sent late
-        for article_id in plan.push:
-            outcome.enqueued += await deliveries.enqueue_article(
-                session, article_id, now=now, local_minute=minute, expires_at=expires_at
-            )
-        outcome.pushed, outcome.summarised = len(plan.push), len(plan.summarised)
-        if plan.summarised:
-            outcome.enqueued += await deliveries.enqueue_notice_for_articles(
-                session,
-                list(plan.summarised),
-                # One summary per feed and burst, whichever poll finally announces it.
-                ref=f"burst:{feed.id}:{plan.summarised[0]}",
-                payload=_burst_payload(len(plan.summarised), feed, parsed),
-                now=now,
-                local_minute=minute,
-                expires_at=expires_at,
-            )
 
     async def _record_not_modified(
         self, snapshot: _FeedSnapshot, fetched: FetchResult
@@ -462,7 +369,7 @@ class Ingest:
             "alert.feed_down",
             self.locale,
             url=safe_url(feed.url),
-            since=since.astimezone(self.zone).strftime("%H:%M, %d/%m/%Y"),
+            since=format_datetime(since, self.locale, tz=self.zone),
             error=reason,
         )
 
@@ -485,16 +392,8 @@ class Ingest:
             log.exception("could not send the admin alert")
 
 
-def _burst_payload(count: int, feed: Feed, parsed: ParsedFeed) -> dict[str, Any]:
-    """The "… and N more" notice: a message key and its parameters, rendered per reader."""
-    source = parsed.title or feed.title or urlsplit(feed.url).hostname or feed.url
-    payload: dict[str, Any] = {
-        "key": BURST_NOTICE_KEY,
-        "params": {"count": count, "source": source},
-    }
-    if parsed.link:
-        payload["url"] = parsed.link
-    return payload
+def _host(url: str) -> str:
+    return urlsplit(url).hostname or url
 
 
 @dataclass(frozen=True)
@@ -503,12 +402,25 @@ class _FeedSnapshot:
 
     id: int
     url: str
+    title: str | None
     etag: str | None
     last_modified: str | None
     primed: bool
     healthy: bool  # no failures in a row, so a success has nothing to announce or reset
+    # The last success (or when the feed was added): articles stored after it and not
+    # announced come from a poll that died half-way.
+    succeeded_at: datetime
 
     @classmethod
     def of(cls, feed: Feed) -> _FeedSnapshot:
         healthy = feed.failures == 0 and not feed.alerted_down and feed.last_error is None
-        return cls(feed.id, feed.url, feed.etag, feed.last_modified, feed.primed, healthy)
+        return cls(
+            feed.id,
+            feed.url,
+            feed.title,
+            feed.etag,
+            feed.last_modified,
+            feed.primed,
+            healthy,
+            failing_since(feed.last_success_at, feed.created_at),
+        )

@@ -1,4 +1,4 @@
-"""Feed drafts → storage's own input type, and one bounded batch stored in one transaction.
+"""Feed drafts → storage's own input type, stored in bounded transactions.
 
 Storage knows nothing of Vietnamese text: search folding and topic slugs are computed here,
 before it is called. Only entries that are new or changed are folded (~0.1 ms each on station
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.feeds.draft import ArticleDraft
 from bot.news.folding import fold
 from bot.news.topics import slugify
-from storage.repositories import articles
+from storage.db import Database
+from storage.models import Article
+from storage.repositories import articles, deliveries
 from storage.repositories.articles import NewArticle, StoredText, TopicRef
 
 
@@ -85,3 +88,52 @@ async def store_drafts(
     # Folding is CPU work (~20 ms per 200 items): off the event loop, so handlers keep answering.
     items = await asyncio.to_thread(prepare, drafts, stored)
     return await articles.store(session, feed_id, items, now=now, backlog=backlog, known=known)
+
+
+# Items per storing transaction. Measured on SQLite (development machine, 5,000 items): a
+# chunk of 200 holds the write lock ~15-40 ms, the whole poll in one transaction ~0.3 s (1 s
+# with full-size station items): a reader's /start waits milliseconds, never its busy timeout.
+CHUNK_ITEMS = 200
+
+
+@dataclass
+class StoredEntries:
+    """What the chunks of one poll stored."""
+
+    new: dict[int, datetime] = field(default_factory=dict)  # article id -> published
+    revised: int = 0
+    edits: int = 0  # edit requests enqueued for sent messages of revised articles
+
+
+async def store_in_chunks(
+    database: Database,
+    lock: asyncio.Lock,
+    feed_id: int,
+    drafts: Sequence[ArticleDraft],
+    *,
+    now: datetime,
+    backlog: bool,
+) -> StoredEntries:
+    """Store drafts (oldest first, so ids follow publication) CHUNK_ITEMS at a time, each chunk
+    its own transaction under ``lock``. A revision's edit requests go in the transaction that
+    records the revision, so none is lost if a later chunk fails."""
+    stored = StoredEntries()
+    for start in range(0, len(drafts), CHUNK_ITEMS):
+        chunk = drafts[start : start + CHUNK_ITEMS]
+        async with lock, database.session() as session:
+            result = await store_drafts(session, feed_id, chunk, now=now, backlog=backlog)
+            if not backlog:
+                stored.edits += await _request_edits(session, result.revised, now)
+        stored.new.update(result.new)
+        stored.revised += len(result.revised)
+    return stored
+
+
+async def _request_edits(session: AsyncSession, revised: Sequence[Article], now: datetime) -> int:
+    enqueued = 0
+    for article in revised:
+        if not article.backlog:
+            enqueued += await deliveries.request_edits(
+                session, article.id, article.revision, now=now, published_at=article.published_at
+            )
+    return enqueued

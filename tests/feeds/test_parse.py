@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.feeds.errors import NotAFeed
-from bot.feeds.parse import NO_TITLE, canonical_url, parse_feed
+from bot.feeds.parse import canonical_url, parse_feed
 
 FETCHED = datetime(2014, 7, 4, 14, 0, tzinfo=UTC)
 SEED = "https://kontumtv.vn/?p=24866"
@@ -207,8 +207,11 @@ def test_entries_without_link_title_or_date() -> None:
     untitled = by_url["https://kontumtv.vn/khong-tieu-de"]
     assert untitled.title == "Mưa lớn kéo dài trong đêm 2/7 đã gây sạt lở khoảng…"  # 12 words
     assert untitled.guid == "https://kontumtv.vn/khong-tieu-de"
-    assert by_url["https://kontumtv.vn/trong"].title == NO_TITLE
+    assert by_url["https://kontumtv.vn/trong"].title == "(không có tiêu đề)"
     assert all(d.published_at == FETCHED for d in parsed.entries)  # no date: fetch time
+    # The placeholder is stored, so it is in the station's language, from the catalogue.
+    english = parse_feed(body, fetched_at=FETCHED, locale="en")
+    assert {d.url: d.title for d in english.entries}["https://kontumtv.vn/trong"] == "(untitled)"
 
 
 def test_far_future_date_is_clamped_to_fetch_time() -> None:

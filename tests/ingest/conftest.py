@@ -146,19 +146,17 @@ def alerts() -> Alerts:
     return Alerts()
 
 
-PollerFactory = Callable[..., Ingest]
+IngestFactory = Callable[..., Ingest]
 
 
 @pytest.fixture
 async def make_poller(
     database: Database, clock: Clock, alerts: Alerts
-) -> AsyncIterator[PollerFactory]:
+) -> AsyncIterator[IngestFactory]:
     """Pollers on the test database and clock; their fetchers are closed afterwards."""
     fetchers: list[FeedFetcher] = []
 
-    def make(
-        fetcher: FeedFetcher | None = None, *, concurrency: int = 4, **options: Any
-    ) -> Ingest:
+    def make(fetcher: FeedFetcher | None = None, *, concurrency: int = 4, **options: Any) -> Ingest:
         fetcher = fetcher or FeedFetcher(connect_timeout=2, read_timeout=3, total_timeout=5)
         fetchers.append(fetcher)
         return Ingest(
@@ -178,7 +176,7 @@ async def make_poller(
 
 
 @pytest.fixture
-async def poller(make_poller: PollerFactory) -> Ingest:
+async def poller(make_poller: IngestFactory) -> Ingest:
     return make_poller()
 
 

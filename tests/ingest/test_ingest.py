@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import update
 
 from bot.feeds.fetch import FeedFetcher
+from bot.feeds.schedule import failure_backoff_cap
 from bot.services.ingest import Ingest
 from storage.db import Database
 from storage.models import Delivery
@@ -27,6 +28,7 @@ from tests.ingest.conftest import (
     NOW,
     Alerts,
     Clock,
+    IngestFactory,
     add_feed,
     all_articles,
     all_deliveries,
@@ -41,6 +43,7 @@ from tests.sandbox import Sandbox
 OLDEST_TITLE = "Thu ngân sách 6 tháng đầu năm đạt 52% dự toán"
 NEWEST_TITLE = "Bản tin Thời sự tối 04/7/2014"
 NEW_TITLE = "Khánh thành cầu treo qua sông Đăk Bla"
+ALERT_AFTER = 1800.0  # the service's default, as in settings
 
 
 def station_feed(sb: Sandbox) -> str:
@@ -211,7 +214,7 @@ async def test_an_html_page_instead_of_the_feed_is_recorded_as_not_a_feed(
     assert await article_count(database) == 0
 
 
-async def test_an_empty_feed_is_no_error_and_stores_nothing(
+async def test_an_empty_feed_stores_nothing_and_is_no_success(
     database: Database, sb: Sandbox, poller: Ingest, feed_id: int, audience: int
 ) -> None:
     full_feed = station_feed(sb)
@@ -219,9 +222,13 @@ async def test_an_empty_feed_is_no_error_and_stores_nothing(
 
     outcome = await poller.poll(feed_id)
 
-    assert (outcome.status, outcome.new, outcome.error) == ("stored", 0, None)
+    assert (outcome.status, outcome.new) == ("empty", 0)
     feed = await feed_row(database, feed_id)
-    assert (feed.failures, feed.last_error) == (0, None)
+    # Not the server's fault (no failure counted, no backoff), but no success either: the
+    # "failing since" clock keeps running (see the alert tests).
+    assert (feed.failures, feed.last_success_at, feed.primed) == (0, None, False)
+    assert feed.last_error == "no usable item: the feed lists no entries"
+    assert (feed.next_poll_at - NOW).total_seconds() <= INTERVAL * 1.1
     assert await article_count(database) == 0
 
     # An empty first answer is no baseline: when the items show up they are still the
@@ -230,6 +237,8 @@ async def test_an_empty_feed_is_no_error_and_stores_nothing(
     later = await poller.poll(feed_id)
     assert (later.new, later.backlog, later.enqueued) == (10, True, 0)
     assert await all_deliveries(database) == []
+    feed = await feed_row(database, feed_id)
+    assert (feed.last_error, feed.last_success_at) == (None, NOW)
 
 
 @pytest.mark.parametrize("status", ["404", "500"])
@@ -256,8 +265,10 @@ async def test_http_errors_count_failures_and_back_off_exponentially(
         clock.set(feed.next_poll_at - timedelta(seconds=1))
         assert await poller.poll_due() == []
         clock.set(feed.next_poll_at)
+    # Doubling from the interval, capped at a quarter of the 30-minute alert delay.
+    cap = failure_backoff_cap(INTERVAL, ALERT_AFTER)
     for failures, delay in enumerate(delays, start=1):
-        expected = INTERVAL * 2 ** (failures - 1)
+        expected = min(INTERVAL * 2 ** (failures - 1), cap)
         assert max(INTERVAL, 0.9 * expected) <= delay <= 1.1 * expected, delays
     assert await article_count(database) == 10
 
@@ -432,7 +443,21 @@ async def test_no_fault_crashes_the_poller_or_loses_stored_articles(
 
 
 # --- 6. alerts and isolation -------------------------------------------------------------------
-async def test_ten_failures_in_a_row_alert_once_and_the_recovery_alerts_once(
+async def fail_until_alerted(
+    poller: Ingest, database: Database, feed_id: int, clock: Clock, alerts: Alerts
+) -> float:
+    """Poll whenever the feed is due until admins hear; seconds since its last success."""
+    last_success = (await feed_row(database, feed_id)).last_success_at
+    assert last_success is not None
+    for _ in range(100):
+        clock.set((await feed_row(database, feed_id)).next_poll_at)
+        await poller.poll_due()
+        if alerts.texts:
+            return (clock() - last_success).total_seconds()
+    raise AssertionError("no alert after 100 polls")
+
+
+async def test_a_feed_failing_for_thirty_minutes_alerts_once_and_its_recovery_once(
     database: Database,
     sb: Sandbox,
     poller: Ingest,
@@ -442,28 +467,72 @@ async def test_ten_failures_in_a_row_alert_once_and_the_recovery_alerts_once(
 ) -> None:
     await prime(poller, feed_id)
     sb.station.fail(FEED_PATH, "500")
-    for failures in range(1, ALERT_AFTER_FAILURES + 5):
-        clock.advance(86400)
+
+    late = await fail_until_alerted(poller, database, feed_id, clock, alerts)
+
+    # 30 minutes, plus at most one capped wait (before: 10 failures, 39.5 hours).
+    assert ALERT_AFTER <= late <= ALERT_AFTER + 1.1 * failure_backoff_cap(INTERVAL, ALERT_AFTER)
+    (down,) = alerts.texts
+    assert down.startswith(f"⚠️ Nguồn tin {sb.station_url}{FEED_PATH} không hoạt động từ")
+    assert "08:00, 05/07/2014" in down  # the last success, station time
+    assert "HTTP 500" in down
+    for _ in range(20):  # a day of failures later: still one alert
+        clock.advance(3600)
         await poller.poll(feed_id)
-        expected = 0 if failures < ALERT_AFTER_FAILURES else 1
-        assert len(alerts.texts) == expected, failures
-    assert "lỗi 10 lần liên tiếp" in alerts.texts[0] and "HTTP 500" in alerts.texts[0]
-    assert sb.station_url in alerts.texts[0]
+    assert len(alerts.texts) == 1
 
     sb.station.clear(FEED_PATH)  # back, and unchanged (a 304)
-    clock.advance(86400)
+    clock.advance(3600)
     outcome = await poller.poll(feed_id)
     assert outcome.status == "not_modified"
-    assert len(alerts.texts) == 2 and "hoạt động trở lại" in alerts.texts[1]
+    assert alerts.texts[1] == f"✅ Nguồn tin {sb.station_url}{FEED_PATH} đã hoạt động trở lại."
     feed = await feed_row(database, feed_id)
     assert (feed.failures, feed.last_error, feed.alerted_down) == (0, None, False)
 
-    # Healthy polls and a later short outage say nothing more.
+    # Healthy polls and a later outage shorter than the alert delay say nothing more.
     sb.station.fail(FEED_PATH, "500", times=3)
-    for _ in range(5):
-        clock.advance(86400)
+    for _ in range(6):
+        clock.advance(INTERVAL * 1.1)
         await poller.poll(feed_id)
     assert len(alerts.texts) == 2
+
+
+async def test_a_feed_with_no_usable_item_for_thirty_minutes_is_reported_and_logged_sparingly(
+    database: Database,
+    sb: Sandbox,
+    poller: Ingest,
+    feed_id: int,
+    clock: Clock,
+    alerts: Alerts,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Before: never reported, and its warning repeated in the log every poll."""
+    await prime(poller, feed_id)
+    feed = station_feed(sb)
+    no_links = [new_item(24880 + i, link=False, guid=f"tag:kontumtv.vn,2014:{i}") for i in range(3)]
+    sb.station.set(FEED_PATH, with_items(feed, no_links))
+    requests_before = len(sb.station.requests_to(FEED_PATH))
+
+    with caplog.at_level(logging.WARNING, logger="bot.services.ingest"):
+        late = await fail_until_alerted(poller, database, feed_id, clock, alerts)
+        for _ in range(12):  # another hour of it
+            clock.advance(INTERVAL)
+            assert (await poller.poll(feed_id)).status == "empty"
+
+    assert ALERT_AFTER <= late <= ALERT_AFTER + 1.1 * INTERVAL  # polled at the normal pace
+    (down,) = alerts.texts
+    assert "no usable item: 3 entries without a link" in down
+    # About 20 polls in 1.5 hours; each of the two warnings is logged once per hour.
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(sb.station.requests_to(FEED_PATH)) - requests_before >= 18
+    skipped = [line for line in lines if "skipped 3 entries without a link" in line]
+    assert len(skipped) == 2 and "more like it not logged" in skipped[1]
+    assert len([line for line in lines if "no usable item" in line]) == 2
+
+    sb.station.set(FEED_PATH, feed)  # back to what was stored last: a 304 is a success
+    clock.advance(INTERVAL)
+    assert (await poller.poll(feed_id)).status == "not_modified"
+    assert len(alerts.texts) == 2 and "hoạt động trở lại" in alerts.texts[1]
 
 
 async def test_a_slow_feed_does_not_delay_another_feeds_poll(
