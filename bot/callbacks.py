@@ -196,3 +196,23 @@ class StopButton:
     """The answer to /stop's question: ``stop:1`` unsubscribes, ``stop:0`` keeps the news."""
 
     confirm: bool
+
+
+@button("tp")
+@dataclasses.dataclass(frozen=True, slots=True)
+class TopicButton:
+    """A section in the /topics picker: ``tp:<slug>`` ticks or unticks it."""
+
+    slug: str
+
+
+@button("tpa")
+@dataclasses.dataclass(frozen=True, slots=True)
+class AllTopicsButton:
+    """ "Tất cả" in the picker: follow every topic."""
+
+
+@button("tpd")
+@dataclasses.dataclass(frozen=True, slots=True)
+class TopicsDoneButton:
+    """ "Xong" in the picker: close it and say what was saved."""

@@ -13,6 +13,7 @@ def bot_commands(locale: str) -> list[BotCommand]:
         BotCommand("start", t("command.start", locale)),
         BotCommand("latest", t("command.latest", locale)),
         BotCommand("search", t("command.search", locale)),
+        BotCommand("topics", t("command.topics", locale)),
         BotCommand("quiet", t("command.quiet", locale)),
         BotCommand("digest", t("command.digest", locale)),
         BotCommand("lang", t("command.lang", locale)),

@@ -15,6 +15,7 @@ from bot.services.preferences import Preferences
 from bot.services.reading import Reading
 from bot.services.roles import Roles
 from bot.services.subscriptions import Subscriptions
+from bot.services.topics import TopicChoice
 from bot.wordpress.client import WordPressClient
 from bot.wordpress.relay import Relay
 from config import Settings
@@ -36,6 +37,7 @@ class Services:
     outbox: Outbox
     reading: Reading
     preferences: Preferences
+    topics: TopicChoice
     relay: Relay | None  # None unless NEWSBOT_WORDPRESS_* are all set
 
 
@@ -83,5 +85,6 @@ def build_services(settings: Settings, database: Database, limiter: RateLimiter)
         outbox=outbox,
         reading=Reading(database),
         preferences=preferences,
+        topics=TopicChoice(database, settings.sections),
         relay=relay,
     )
