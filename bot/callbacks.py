@@ -216,3 +216,35 @@ class AllTopicsButton:
 @dataclasses.dataclass(frozen=True, slots=True)
 class TopicsDoneButton:
     """ "Xong" in the picker: close it and say what was saved."""
+
+
+@button("si")
+@dataclasses.dataclass(frozen=True, slots=True)
+class ImagesButton:
+    """/settings: pushes with photos (``si:1``) or text only (``si:0``)."""
+
+    on: bool
+
+
+@button("sl")
+@dataclasses.dataclass(frozen=True, slots=True)
+class LanguageButton:
+    """/settings: the language of the news, ``sl:vi`` or ``sl:en``."""
+
+    locale: str
+
+    def __post_init__(self) -> None:
+        if self.locale not in ("vi", "en"):
+            raise ValueError("the bot speaks vi and en")
+
+
+@button("sq")
+@dataclasses.dataclass(frozen=True, slots=True)
+class QuietOffButton:
+    """/settings: end the quiet hours."""
+
+
+@button("sd")
+@dataclasses.dataclass(frozen=True, slots=True)
+class DigestOffButton:
+    """/settings: stop the daily digest."""

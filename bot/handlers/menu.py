@@ -14,6 +14,7 @@ def bot_commands(locale: str) -> list[BotCommand]:
         BotCommand("latest", t("command.latest", locale)),
         BotCommand("search", t("command.search", locale)),
         BotCommand("topics", t("command.topics", locale)),
+        BotCommand("settings", t("command.settings", locale)),
         BotCommand("quiet", t("command.quiet", locale)),
         BotCommand("digest", t("command.digest", locale)),
         BotCommand("lang", t("command.lang", locale)),

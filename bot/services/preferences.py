@@ -112,6 +112,7 @@ class ReaderSettings:
     quiet: QuietHours | None
     all_topics: bool
     topics: int  # how many chosen, when not all
+    images: bool = True
 
 
 class Preferences:
@@ -134,25 +135,29 @@ class Preferences:
                 quiet=quiet,
                 all_topics=found.all_topics,
                 topics=0 if found.all_topics else await subscribers.topic_count(session, chat_id),
+                images=found.wants_images,
             )
 
-    async def set_quiet(self, chat_id: int, quiet: QuietHours | Off) -> bool:
-        """Store quiet hours (or none); False when the chat is not subscribed."""
-        start, end = (quiet.start, quiet.end) if isinstance(quiet, QuietHours) else (None, None)
+    async def _change(self, chat_id: int, **values: object) -> ReaderSettings | None:
+        """Store settings of an active subscriber and return them; None when not subscribed."""
         async with self._database.session() as session:
-            return await subscribers.change_settings(
-                session, chat_id, quiet_start=start, quiet_end=end
-            )
+            changed = await subscribers.change_settings(session, chat_id, values)
+        return await self.current(chat_id) if changed else None
 
-    async def set_digest(self, chat_id: int, at: int | Off) -> bool:
+    async def set_quiet(self, chat_id: int, quiet: QuietHours | Off) -> ReaderSettings | None:
+        """Store quiet hours (or none)."""
+        start, end = (quiet.start, quiet.end) if isinstance(quiet, QuietHours) else (None, None)
+        return await self._change(chat_id, quiet_start=start, quiet_end=end)
+
+    async def set_digest(self, chat_id: int, at: int | Off) -> ReaderSettings | None:
         """Store the digest time (or none). Instant pushes stay on either way: the digest comes
         in addition, so a reader never ends up receiving nothing."""
-        async with self._database.session() as session:
-            return await subscribers.change_settings(
-                session, chat_id, digest_at=None if at is OFF else at, instant=True
-            )
+        return await self._change(chat_id, digest_at=None if at is OFF else at, instant=True)
 
-    async def set_language(self, chat_id: int, language: str) -> bool:
+    async def set_language(self, chat_id: int, language: str) -> ReaderSettings | None:
         """Store the language pushes and digests are written in."""
-        async with self._database.session() as session:
-            return await subscribers.change_settings(session, chat_id, language=language)
+        return await self._change(chat_id, language=language)
+
+    async def set_images(self, chat_id: int, on: bool) -> ReaderSettings | None:
+        """Pushes with the article's photo, or text only (lighter on mobile data)."""
+        return await self._change(chat_id, wants_images=on)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import func, select, update
@@ -85,7 +86,11 @@ async def count_active(session: AsyncSession) -> int:
 
 
 async def change_settings(
-    session: AsyncSession, chat_id: int, *, now: datetime | None = None, **values: object
+    session: AsyncSession,
+    chat_id: int,
+    values: Mapping[str, object],
+    *,
+    now: datetime | None = None,
 ) -> bool:
     """Set settings columns of an active subscriber; False when the chat is not subscribed.
 

@@ -182,3 +182,46 @@ async def test_a_returning_reader_is_welcomed_back_with_the_old_settings(
     )
     row = await stored(database, lan.chat_id)
     assert row.active and (row.quiet_start, row.digest_at, row.all_topics) == (1320, 390, False)
+
+
+async def test_settings_buttons_change_one_setting_each_and_redraw_in_place(
+    database: Database,
+) -> None:
+    async with Sandbox() as sb, running_bot(sb, database) as bot:
+        lan = sb.user(1001, "Lan")
+        assert (await ask(sb, lan, "/settings")).startswith("Bạn chưa đăng ký nhận tin.")
+        await ask(sb, lan, "/start")
+        await ask(sb, lan, "/quiet 22-6")
+        await ask(sb, lan, "/digest 7:00")
+        await lan.send("/settings")
+        panel = await sb.wait_for_message(lan.chat_id)
+        assert (panel.text or "").startswith(
+            "⚙️ Cài đặt của bạn\n• Chuyên mục: tất cả chuyên mục\n"
+            "• Nhận tin: ngay khi có tin, kèm bản tin tổng hợp lúc 7:00 mỗi ngày\n"
+            "• Giờ yên tĩnh: từ 22:00 đến 6:00\n• Ngôn ngữ: Tiếng Việt\n• Ảnh minh họa: có\n"
+        )
+        assert [b["text"] for b in panel.buttons] == [
+            "🖼 Tắt ảnh minh họa", "🌐 English", "🔔 Tắt giờ yên tĩnh", "📰 Tắt bản tin tổng hợp",
+        ]  # fmt: skip
+
+        async def press(label: str) -> None:
+            edits = panel.edit_count
+            assert await bot.answer(await lan.tap(panel, button_data(panel, label))) == {}
+            await sb.wait_until(lambda: panel.edit_count > edits)
+
+        await press("🖼 Tắt ảnh minh họa")
+        assert "• Ảnh minh họa: không (chỉ gửi chữ)" in (panel.text or "")
+        await press("🔔 Tắt giờ yên tĩnh")
+        await press("📰 Tắt bản tin tổng hợp")
+        assert [b["text"] for b in panel.buttons] == ["🖼 Bật ảnh minh họa", "🌐 English"]
+        await press("🌐 English")  # the panel is redrawn in the language chosen
+        assert (panel.text or "").startswith("⚙️ Your settings\n• Topics: every topic\n")
+        assert [b["text"] for b in panel.buttons] == ["🖼 Photos on", "🌐 Tiếng Việt"]
+        forged = await bot.answer(await bot.tap_data(lan, panel, "sl:fr"))
+        assert forged == {"text": "Nút này không còn dùng được. Gõ /help để xem các lệnh."}
+        assert bot.unanswered_queries() == []
+        assert sb.messages(lan.chat_id)[-1] is panel
+    row = await stored(database, lan.chat_id)
+    assert (row.wants_images, row.quiet_start, row.digest_at, row.language) == (
+        False, None, None, "en",
+    )  # fmt: skip
