@@ -18,6 +18,7 @@ from bot.callbacks import (
     matches,
 )
 from bot.context import BotContext
+from bot.guard import group_admins_only
 from bot.handlers.common import command
 from bot.i18n import t
 from bot.services.preferences import (
@@ -42,6 +43,7 @@ def _chat_id(update: Update) -> int | None:
     return update.effective_chat.id if update.effective_chat is not None else None
 
 
+@group_admins_only
 async def quiet(update: Update, context: BotContext) -> None:
     """Quiet hours: ``/quiet 22-6`` or ``/quiet off``."""
     chat_id, wanted = _chat_id(update), parse_quiet(list(context.args or []))
@@ -59,6 +61,7 @@ async def quiet(update: Update, context: BotContext) -> None:
         await _reply(update, t("quiet.off", context.locale))
 
 
+@group_admins_only
 async def digest(update: Update, context: BotContext) -> None:
     """The daily digest: ``/digest 7:00`` or ``/digest off``."""
     chat_id, wanted = _chat_id(update), parse_digest(list(context.args or []))
@@ -75,6 +78,7 @@ async def digest(update: Update, context: BotContext) -> None:
         await _reply(update, t("digest.set", context.locale, time=clock_text(int(wanted))))
 
 
+@group_admins_only
 async def language(update: Update, context: BotContext) -> None:
     """The language of the news: ``/lang vi`` or ``/lang en``."""
     chat_id, wanted = _chat_id(update), parse_language(list(context.args or []))
@@ -171,6 +175,7 @@ def panel(settings: ReaderSettings, locale: str) -> tuple[str, InlineKeyboardMar
     return text, InlineKeyboardMarkup(rows)
 
 
+@group_admins_only
 async def settings_command(update: Update, context: BotContext) -> None:
     """Show the chat's settings with a button for each change."""
     chat_id, message = _chat_id(update), update.effective_message
@@ -184,6 +189,7 @@ async def settings_command(update: Update, context: BotContext) -> None:
     await message.reply_text(text, reply_markup=keyboard)
 
 
+@group_admins_only
 async def settings_button(update: Update, context: BotContext) -> None:
     """A /settings button: change that one setting and redraw the panel in place."""
     query = update.callback_query

@@ -8,12 +8,14 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot.callbacks import StopButton, decode_as, encode, matches
 from bot.context import BotContext
+from bot.guard import group_admins_only
 from bot.handlers.common import command, display_name
 from bot.handlers.settings import describe
 from bot.i18n import t
 from bot.services.subscriptions import Joined, Left, Reader
 
 
+@group_admins_only
 async def start(update: Update, context: BotContext) -> None:
     """Subscribe the chat to all news and welcome the reader."""
     chat, user, message = update.effective_chat, update.effective_user, update.effective_message
@@ -44,6 +46,7 @@ async def start(update: Update, context: BotContext) -> None:
     await message.reply_text(text, parse_mode=ParseMode.HTML)
 
 
+@group_admins_only
 async def stop(update: Update, context: BotContext) -> None:
     """Ask whether the chat really wants to unsubscribe (a button confirms)."""
     chat, message = update.effective_chat, update.effective_message
@@ -67,6 +70,7 @@ async def stop(update: Update, context: BotContext) -> None:
     await message.reply_text(t("stop.confirm", context.locale), reply_markup=keyboard)
 
 
+@group_admins_only
 async def stop_answer(update: Update, context: BotContext) -> None:
     """The confirmation: unsubscribe (cancelling what is queued, keeping preferences) or not."""
     query = update.callback_query

@@ -17,6 +17,7 @@ from bot.callbacks import (
     matches,
 )
 from bot.context import BotContext
+from bot.guard import group_admins_only
 from bot.handlers.common import command
 from bot.i18n import t
 from bot.services.topics import Picker, Refused
@@ -55,6 +56,7 @@ def _refusal(refused: Refused, locale: str) -> str:
             return t("topics.unknown", locale)
 
 
+@group_admins_only
 async def topics(update: Update, context: BotContext) -> None:
     """Open the picker."""
     chat, message = update.effective_chat, update.effective_message
@@ -82,6 +84,7 @@ async def _show(update: Update, context: BotContext, picker: Picker | Refused) -
         log.info("topic picker not edited: %s", error.message)
 
 
+@group_admins_only
 async def toggle_topic(update: Update, context: BotContext) -> None:
     """A section tapped: tick or untick it."""
     query = update.callback_query
@@ -91,6 +94,7 @@ async def toggle_topic(update: Update, context: BotContext) -> None:
     await _show(update, context, await context.services.topics.toggle(query.message.chat.id, slug))
 
 
+@group_admins_only
 async def all_topics(update: Update, context: BotContext) -> None:
     """ "Tất cả" tapped: follow every topic."""
     query = update.callback_query
@@ -99,6 +103,7 @@ async def all_topics(update: Update, context: BotContext) -> None:
     await _show(update, context, await context.services.topics.choose_all(query.message.chat.id))
 
 
+@group_admins_only
 async def topics_done(update: Update, context: BotContext) -> None:
     """ "Xong" tapped: close the picker with what is saved."""
     query = update.callback_query
