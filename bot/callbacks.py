@@ -170,3 +170,81 @@ class CommentButton:
     def __post_init__(self) -> None:
         if self.article_id <= 0:
             raise ValueError("article ids are positive")
+
+
+_QUERY = re.compile(r"[a-z0-9]+(?:\.[a-z0-9]+)*")
+
+
+@button("sp")
+@dataclasses.dataclass(frozen=True, slots=True)
+class SearchPageButton:
+    """◀ ▶ under /search results: ``sp:<page>:<folded words joined by '.'>``."""
+
+    page: int
+    query: str
+
+    def __post_init__(self) -> None:
+        if self.page < 0:
+            raise ValueError("pages count from 0")
+        if not _QUERY.fullmatch(self.query):
+            raise ValueError("a query is folded words")
+
+
+@button("stop")
+@dataclasses.dataclass(frozen=True, slots=True)
+class StopButton:
+    """The answer to /stop's question: ``stop:1`` unsubscribes, ``stop:0`` keeps the news."""
+
+    confirm: bool
+
+
+@button("tp")
+@dataclasses.dataclass(frozen=True, slots=True)
+class TopicButton:
+    """A section in the /topics picker: ``tp:<slug>`` ticks or unticks it."""
+
+    slug: str
+
+
+@button("tpa")
+@dataclasses.dataclass(frozen=True, slots=True)
+class AllTopicsButton:
+    """ "Tất cả" in the picker: follow every topic."""
+
+
+@button("tpd")
+@dataclasses.dataclass(frozen=True, slots=True)
+class TopicsDoneButton:
+    """ "Xong" in the picker: close it and say what was saved."""
+
+
+@button("si")
+@dataclasses.dataclass(frozen=True, slots=True)
+class ImagesButton:
+    """/settings: pushes with photos (``si:1``) or text only (``si:0``)."""
+
+    on: bool
+
+
+@button("sl")
+@dataclasses.dataclass(frozen=True, slots=True)
+class LanguageButton:
+    """/settings: the language of the news, ``sl:vi`` or ``sl:en``."""
+
+    locale: str
+
+    def __post_init__(self) -> None:
+        if self.locale not in ("vi", "en"):
+            raise ValueError("the bot speaks vi and en")
+
+
+@button("sq")
+@dataclasses.dataclass(frozen=True, slots=True)
+class QuietOffButton:
+    """/settings: end the quiet hours."""
+
+
+@button("sd")
+@dataclasses.dataclass(frozen=True, slots=True)
+class DigestOffButton:
+    """/settings: stop the daily digest."""

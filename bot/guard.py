@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import Update
+from telegram.constants import ChatMemberStatus, ChatType
 
 from bot.context import BotContext
 from bot.i18n import t
@@ -57,3 +59,55 @@ async def refuse(update: Update, locale: str) -> None:
         await update.callback_query.answer(text, show_alert=True)
     elif update.effective_message is not None:
         await update.effective_message.reply_text(text)
+
+
+# A group's admins change rarely; a minute's cache spares a getChatMember call per tap on a
+# busy group's picker, and a demoted admin loses the right within that minute.
+GROUP_ADMIN_TTL_S = 60.0
+_ADMIN_CACHE_KEY = "group_admin_cache"
+_ADMIN_STATUSES = frozenset({ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR})
+
+
+async def is_group_admin(
+    update: Update, context: BotContext, *, clock: Callable[[], float] = time.monotonic
+) -> bool:
+    """True in private chats, and in groups for the group's admins (getChatMember, cached)."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or chat.type == ChatType.PRIVATE:
+        return True
+    if user is None:
+        return False
+    cache: dict[tuple[int, int], tuple[float, bool]] = context.bot_data.setdefault(
+        _ADMIN_CACHE_KEY, {}
+    )
+    now = clock()
+    cached = cache.get((chat.id, user.id))
+    if cached is not None and now - cached[0] < GROUP_ADMIN_TTL_S:
+        return cached[1]
+    member = await context.bot.get_chat_member(chat.id, user.id)
+    allowed = member.status in _ADMIN_STATUSES
+    cache[(chat.id, user.id)] = (now, allowed)
+    return allowed
+
+
+def group_admins_only(handler: Handler) -> Handler:
+    """Run the handler in private chats, and in groups only for the group's admins."""
+
+    @functools.wraps(handler)
+    async def guarded(update: Update, context: BotContext) -> None:
+        if await is_group_admin(update, context):
+            await handler(update, context)
+            return
+        log.info(
+            "refused %s to non-admin %s in group %s",
+            handler.__name__,
+            update.effective_user.id if update.effective_user else None,
+            update.effective_chat.id if update.effective_chat else None,
+        )
+        text = t("guard.group_admins_only", context.locale)
+        if update.callback_query is not None:
+            await update.callback_query.answer(text, show_alert=True)
+        elif update.effective_message is not None:
+            await update.effective_message.reply_text(text)
+
+    return guarded

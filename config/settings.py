@@ -37,6 +37,20 @@ def _split_csv(value: Any) -> Any:
     return value
 
 
+# Kon Tum TV's news sections (kontumtv.vn's WordPress categories), the picker's default.
+SECTIONS = (
+    "Thời sự",
+    "Kinh tế",
+    "Văn hóa - Xã hội",
+    "Giáo dục",
+    "Y tế",
+    "Thể thao",
+    "Nông nghiệp",
+    "Giao thông",
+    "Quốc phòng - An ninh",
+)
+
+
 class Settings(BaseSettings):
     """Everything an operator can set; names are fixed because operators rely on them."""
 
@@ -56,6 +70,8 @@ class Settings(BaseSettings):
         default_factory=lambda: ["https://kontumtv.vn/feed"]
     )
     poll_interval: int = Field(default=300, ge=1)
+    # The topic picker's sections (the station's WordPress categories; feeds also list tags).
+    sections: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(SECTIONS))
     owner_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     admin_chat_id: int | None = None
     send_rate: float = Field(default=30.0, gt=0, le=1000)
@@ -117,6 +133,11 @@ class Settings(BaseSettings):
     @field_validator("feeds", mode="before")
     @classmethod
     def _feeds_csv(cls, value: Any) -> Any:
+        return _split_csv(value)
+
+    @field_validator("sections", mode="before")
+    @classmethod
+    def _sections_csv(cls, value: Any) -> Any:
         return _split_csv(value)
 
     @field_validator("feeds")

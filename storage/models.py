@@ -209,6 +209,8 @@ class Subscriber(Base):
     # Quiet hours as minutes after local midnight; pushes inside them are silent.
     quiet_start: Mapped[int | None] = mapped_column(SmallInteger)
     quiet_end: Mapped[int | None] = mapped_column(SmallInteger)
+    # The daily digest's time as minutes after local midnight (420 = 07:00); None: no digest.
+    digest_at: Mapped[int | None] = mapped_column(SmallInteger)
     timezone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -14,12 +14,18 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
         fallbacks,
         membership,
         moderation,
+        reading,
+        settings,
         subscriber,
+        topics,
     )
 
     comments.register(application)  # before /start: /start c_<id> is a deep link
     moderation.register(application)
     subscriber.register(application)
+    reading.register(application)
+    settings.register(application)
+    topics.register(application)
     membership.register(application)
     comments.register_replies(application)  # free text: after every feature, before fallbacks
     # Fallbacks after every feature's own handlers (same group: the first match wins).

@@ -11,6 +11,13 @@ def bot_commands(locale: str) -> list[BotCommand]:
     """The command menu in one language (literal keys, so every message can be found)."""
     return [
         BotCommand("start", t("command.start", locale)),
+        BotCommand("latest", t("command.latest", locale)),
+        BotCommand("search", t("command.search", locale)),
+        BotCommand("topics", t("command.topics", locale)),
+        BotCommand("settings", t("command.settings", locale)),
+        BotCommand("quiet", t("command.quiet", locale)),
+        BotCommand("digest", t("command.digest", locale)),
+        BotCommand("lang", t("command.lang", locale)),
         BotCommand("stop", t("command.stop", locale)),
         BotCommand("help", t("command.help", locale)),
     ]

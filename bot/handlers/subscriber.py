@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from telegram import Chat, Update
+from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.ext import Application
+from telegram.ext import Application, CallbackQueryHandler
 
+from bot.callbacks import StopButton, decode_as, encode, matches
 from bot.context import BotContext
+from bot.guard import group_admins_only
 from bot.handlers.common import command, display_name
+from bot.handlers.settings import describe
 from bot.i18n import t
 from bot.services.subscriptions import Joined, Left, Reader
 
 
+@group_admins_only
 async def start(update: Update, context: BotContext) -> None:
     """Subscribe the chat to all news and welcome the reader."""
     chat, user, message = update.effective_chat, update.effective_user, update.effective_message
@@ -24,30 +28,64 @@ async def start(update: Update, context: BotContext) -> None:
         username=chat.username,
         first_name=user.first_name if user else None,
     )
-    joined = await context.services.subscriptions.subscribe(reader)
+    welcome = await context.services.subscriptions.welcome(reader)
     if chat.type != Chat.PRIVATE:
         text = t("start.welcome_group", context.locale)
     else:
         name = display_name(user, context.locale)
-        match joined:
-            case Joined.NEW | Joined.RESUMED:
+        match welcome.joined:
+            case Joined.NEW:
+                text = t("start.welcome", context.locale, name=name)
+            case Joined.RESUMED if welcome.settings is not None:
+                settings = describe(welcome.settings, context.locale)
+                text = t("start.welcome_resumed", context.locale, name=name, settings=settings)
+            case Joined.RESUMED:
                 text = t("start.welcome", context.locale, name=name)
             case Joined.ALREADY:
                 text = t("start.welcome_back", context.locale, name=name)
     await message.reply_text(text, parse_mode=ParseMode.HTML)
 
 
+@group_admins_only
 async def stop(update: Update, context: BotContext) -> None:
-    """Unsubscribe the chat and cancel what is still queued for it."""
+    """Ask whether the chat really wants to unsubscribe (a button confirms)."""
     chat, message = update.effective_chat, update.effective_message
     if chat is None or message is None:
         return
-    match await context.services.subscriptions.unsubscribe(chat.id):
-        case Left.UNSUBSCRIBED:
-            text = t("stop.done", context.locale)
-        case Left.NOT_SUBSCRIBED:
-            text = t("stop.not_subscribed", context.locale)
-    await message.reply_text(text)
+    if not await context.services.subscriptions.is_subscribed(chat.id):
+        await message.reply_text(t("stop.not_subscribed", context.locale))
+        return
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t("stop.button_yes", context.locale), callback_data=encode(StopButton(True))
+                ),
+                InlineKeyboardButton(
+                    t("stop.button_no", context.locale), callback_data=encode(StopButton(False))
+                ),
+            ]
+        ]
+    )
+    await message.reply_text(t("stop.confirm", context.locale), reply_markup=keyboard)
+
+
+@group_admins_only
+async def stop_answer(update: Update, context: BotContext) -> None:
+    """The confirmation: unsubscribe (cancelling what is queued, keeping preferences) or not."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        return
+    if not decode_as(query.data, StopButton).confirm:
+        text = t("stop.kept", context.locale)
+    else:
+        match await context.services.subscriptions.unsubscribe(query.message.chat.id):
+            case Left.UNSUBSCRIBED:
+                text = t("stop.done", context.locale)
+            case Left.NOT_SUBSCRIBED:  # a second tap, or /stop confirmed twice
+                text = t("stop.not_subscribed", context.locale)
+    await query.answer()
+    await query.edit_message_text(text)
 
 
 async def help_command(update: Update, context: BotContext) -> None:
@@ -61,4 +99,5 @@ async def help_command(update: Update, context: BotContext) -> None:
 def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(command("start", start))
     application.add_handler(command("stop", stop))
+    application.add_handler(CallbackQueryHandler(stop_answer, pattern=matches(StopButton)))
     application.add_handler(command("help", help_command))

@@ -11,8 +11,11 @@ from bot.services.comments import Comments
 from bot.services.membership import Membership
 from bot.services.moderation import Moderation, Publisher
 from bot.services.outbox import Outbox
+from bot.services.preferences import Preferences
+from bot.services.reading import Reading
 from bot.services.roles import Roles
 from bot.services.subscriptions import Subscriptions
+from bot.services.topics import TopicChoice
 from bot.wordpress.client import WordPressClient
 from bot.wordpress.relay import Relay
 from config import Settings
@@ -32,6 +35,9 @@ class Services:
     comments: Comments
     moderation: Moderation
     outbox: Outbox
+    reading: Reading
+    preferences: Preferences
+    topics: TopicChoice
     relay: Relay | None  # None unless NEWSBOT_WORDPRESS_* are all set
 
 
@@ -44,6 +50,7 @@ def services_of(bot_data: dict[Any, Any]) -> Services:
 def build_services(settings: Settings, database: Database, limiter: RateLimiter) -> Services:
     """Every use case the handlers and background work need, built once by the composition root."""
     roles = Roles(database, settings.owner_ids)
+    preferences = Preferences(database)
     # The runtime connects the outbox to the sender (``outbox.on_enqueue(sender.wake)``);
     # until then queued cards and notices go out at the sender's next idle poll (1 s).
     outbox = Outbox(database, timezone=settings.timezone)
@@ -71,10 +78,13 @@ def build_services(settings: Settings, database: Database, limiter: RateLimiter)
         database=database,
         limiter=limiter,
         roles=roles,
-        subscriptions=Subscriptions(database),
+        subscriptions=Subscriptions(database, preferences),
         membership=Membership(database, roles),
         comments=Comments(database, moderation, publisher, rules),
         moderation=moderation,
         outbox=outbox,
+        reading=Reading(database),
+        preferences=preferences,
+        topics=TopicChoice(database, settings.sections),
         relay=relay,
     )

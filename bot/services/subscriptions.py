@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.services.preferences import Preferences, ReaderSettings
 from storage.db import Database
 from storage.repositories import deliveries, subscribers
 
@@ -40,9 +41,28 @@ class Reader:
     first_name: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Welcome:
+    """What /start did and the settings the reader now has (old ones, for a returning reader)."""
+
+    joined: Joined
+    settings: ReaderSettings | None
+
+
 class Subscriptions:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, preferences: Preferences | None = None) -> None:
         self._database = database
+        self._preferences = preferences or Preferences(database)
+
+    async def welcome(self, reader: Reader) -> Welcome:
+        """Subscribe (or re-activate, keeping every preference) and say what the reader has."""
+        joined = await self.subscribe(reader)
+        return Welcome(joined, await self._preferences.current(reader.chat_id))
+
+    async def is_subscribed(self, chat_id: int) -> bool:
+        async with self._database.session() as session:
+            found = await subscribers.get(session, chat_id)
+            return found is not None and found.active
 
     async def subscribe(self, reader: Reader) -> Joined:
         """Subscribe the chat to all news, or re-activate it with its old preferences."""

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Subscriber, utcnow
+from storage.models import Subscriber, SubscriberTopic, utcnow
 
 
 async def subscribe(
@@ -80,5 +81,40 @@ async def deactivate_if_active(
 async def count_active(session: AsyncSession) -> int:
     result = await session.execute(
         select(func.count()).select_from(Subscriber).where(Subscriber.active.is_(True))
+    )
+    return int(result.scalar_one())
+
+
+async def change_settings(
+    session: AsyncSession,
+    chat_id: int,
+    values: Mapping[str, object],
+    *,
+    now: datetime | None = None,
+) -> bool:
+    """Set settings columns of an active subscriber; False when the chat is not subscribed.
+
+    Only delivery preferences may change here (a typo in a column name must fail, not store).
+    """
+    unknown = set(values) - _SETTINGS
+    if unknown:
+        raise ValueError(f"not subscriber settings: {sorted(unknown)}")
+    result = await session.execute(
+        update(Subscriber)
+        .where(Subscriber.chat_id == chat_id, Subscriber.active.is_(True))
+        .values(**values, updated_at=now or utcnow())
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+_SETTINGS = frozenset(
+    {"language", "instant", "wants_images", "all_topics", "quiet_start", "quiet_end", "digest_at"}
+)
+
+
+async def topic_count(session: AsyncSession, chat_id: int) -> int:
+    """How many topics a subscriber chose (meaningful when ``all_topics`` is off)."""
+    result = await session.execute(
+        select(func.count()).select_from(SubscriberTopic).where(SubscriberTopic.chat_id == chat_id)
     )
     return int(result.scalar_one())

@@ -56,7 +56,7 @@ async def test_comments_written_before_0003_survive_the_upgrade(old_database: Da
     async with old_database.engine.begin() as conn:
         for statement in OLD_ROWS:
             await conn.execute(text(statement))
-    await old_database.upgrade()
+    await old_database.upgrade("0003")
     assert await old_database.current_revision() == "0003"
     async with old_database.session() as session:
         comment = await session.get(Comment, 1)
@@ -71,7 +71,7 @@ def _downgrade(connection: Connection) -> list[str]:
 
 
 async def test_0003_downgrades_to_0002(old_database: Database) -> None:
-    await old_database.upgrade()
+    await old_database.upgrade("0003")
     async with old_database.engine.begin() as conn:
         tables = await conn.run_sync(_downgrade)
     assert await old_database.current_revision() == "0002"

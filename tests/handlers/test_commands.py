@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from storage.db import Database
-from storage.models import Delivery, Subscriber
+from storage.models import Subscriber
 from tests.harness import running_bot
 from tests.sandbox import Sandbox
 
@@ -52,31 +50,7 @@ async def test_start_in_a_group_welcomes_the_group(database: Database) -> None:
     assert stored is not None and stored.active and stored.chat_type == "supergroup"
 
 
-async def test_stop_unsubscribes_and_cancels_queued_pushes(database: Database) -> None:
-    async with Sandbox() as sb, running_bot(sb, database) as bot:
-        lan = sb.user(1001, "Lan")
-        await lan.send("/start")
-        await sb.wait_for_message(lan.chat_id)
-        await bot.push_article(lan.chat_id, 1)  # stores article 1 (and shows a push)
-        async with database.session() as session:
-            session.add_all(
-                [
-                    Delivery(article_id=1, chat_id=lan.chat_id, kind="instant", status="pending"),
-                    Delivery(article_id=1, chat_id=2002, kind="instant", status="pending"),
-                ]
-            )
-
-        await lan.send("/stop")
-        done = (await sb.wait_for_message(lan.chat_id)).text or ""
-        assert done.startswith("Bạn đã hủy đăng ký.")
-        await lan.send("/stop")
-        again = (await sb.wait_for_message(lan.chat_id)).text or ""
-        assert again.startswith("Bạn chưa đăng ký nhận tin.")
-    stored = await subscriber(database, lan.chat_id)
-    assert stored is not None and not stored.active
-    async with database.session() as session:
-        rows = {r.chat_id: r.status for r in (await session.scalars(select(Delivery))).all()}
-    assert rows == {lan.chat_id: "cancelled", 2002: "pending"}
+# /stop's confirmation and what it cancels: tests/handlers/test_settings.py
 
 
 async def test_stop_without_a_subscription_says_so_in_english(database: Database) -> None:

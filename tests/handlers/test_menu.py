@@ -19,11 +19,25 @@ async def test_the_menu_is_set_in_both_languages(database: Database) -> None:
     assert default == vi
     assert [(c["command"], c["description"]) for c in vi] == [
         ("start", "Đăng ký nhận tin mới"),
+        ("latest", "Tin mới nhất"),
+        ("search", "Tìm kiếm tin"),
+        ("topics", "Chọn chuyên mục"),
+        ("settings", "Cài đặt"),
+        ("quiet", "Giờ yên tĩnh"),
+        ("digest", "Bản tin tổng hợp hằng ngày"),
+        ("lang", "Đổi ngôn ngữ"),
         ("stop", "Hủy đăng ký"),
         ("help", "Hướng dẫn sử dụng"),
     ]
     assert [c["description"] for c in en] == [
         "Subscribe to news",
+        "Latest news",
+        "Search the news",
+        "Choose topics",
+        "Settings",
+        "Quiet hours",
+        "Daily digest",
+        "Change the language",
         "Unsubscribe",
         "How to use the bot",
     ]
