@@ -25,10 +25,13 @@ from bot.delivery.transport import AiohttpRequest
 from bot.feeds.fetch import FeedFetcher
 from bot.handlers import register_all
 from bot.handlers.menu import set_command_menu
-from bot.leadership import AlwaysLeader, Leadership
+from bot.leadership import AlwaysLeader, Leadership, LeaderState
 from bot.services import SERVICES_KEY, Services, build_services
 from bot.services.ingest import Ingest
 from bot.updates import LongPolling, UpdateSource
+from bot.web.server import WebServer
+from bot.web.status import StatusSources
+from bot.web.webhook import DEFAULT_PORT, Webhook, derived_secret
 from config import Settings
 from storage.db import Database
 from storage.lock import InstanceLock
@@ -70,6 +73,11 @@ class Wiring:
     # The leader-only loops themselves, for what will report on them (health, metrics).
     ingest: Ingest
     sender: Sender
+    # Operations: leader or standby (the runtime sets it), the web server when one is asked
+    # for (a port, or webhook mode), and what /healthz and /metrics read.
+    leader_state: LeaderState = field(default_factory=LeaderState)
+    web: WebServer | None = None
+    status: StatusSources | None = None
     # Transports and clients, closed last (even when start-up never got far enough to use them).
     closers: list[Closer] = field(default_factory=list)
 
@@ -87,13 +95,18 @@ def build(settings: Settings) -> Wiring:
     ingest = make_ingest(settings, database, alert, sender.wake)
     closers: list[Closer] = [t.shutdown for t in reply_transports]
     closers += [sender_bot.shutdown, sender_bot.request.shutdown, ingest.fetcher.close]
+    leader_state = LeaderState()
+    server = make_web_server(settings, database, leader_state, sender)
+    source = make_update_source(application, settings, server)
+    if server is not None:
+        server.status.updates = _update_counts(source)
     return Wiring(
         settings=settings,
         database=database,
         lock=InstanceLock(database),
         application=application,
         services=services,
-        source=make_update_source(application),
+        source=source,
         leadership=make_leadership(settings),
         work=[
             command_menu_work(application.bot),
@@ -103,6 +116,9 @@ def build(settings: Settings) -> Wiring:
         alert=alert,
         ingest=ingest,
         sender=sender,
+        leader_state=leader_state,
+        web=server,
+        status=server.status if server is not None else None,
         closers=closers,
     )
 
@@ -167,9 +183,48 @@ def build_application(
     return make_application(settings, services)
 
 
-def make_update_source(application: Application) -> UpdateSource:  # type: ignore[type-arg]
-    """Long polling today; webhook mode will be chosen here from the settings."""
+def make_update_source(
+    application: Application,  # type: ignore[type-arg]
+    settings: Settings | None = None,
+    server: WebServer | None = None,
+) -> UpdateSource:
+    """The webhook when ``NEWSBOT_WEBHOOK_URL`` is set (on the web server), else long polling."""
+    if settings is not None and settings.webhook_url is not None and server is not None:
+        secret = settings.webhook_secret
+        return Webhook(
+            application.bot,
+            application.update_queue,
+            server,
+            url=settings.webhook_url,
+            secret=secret.get_secret_value() if secret else derived_secret(settings.token),
+        )
     return LongPolling(application.bot, application.update_queue, timeout_s=LONG_POLL_S)
+
+
+def make_web_server(
+    settings: Settings, database: Database, leader_state: LeaderState, sender: Sender
+) -> WebServer | None:
+    """The web server when a port is set or webhook mode needs one; None otherwise."""
+    port = settings.http_port
+    if port is None and settings.webhook_url is not None:
+        port = DEFAULT_PORT
+    if port is None:
+        return None
+    status = StatusSources(
+        database=database,
+        leading=lambda: leader_state.leading,
+        sender_stats=lambda: sender.stats,
+        updates=lambda: (0, 0),
+    )
+    stale_after = settings.health_stale_after or 3 * settings.poll_interval
+    return WebServer(settings.http_host, port, status, stale_after_s=stale_after)
+
+
+def _update_counts(source: UpdateSource) -> Callable[[], tuple[int, int]]:
+    def counts() -> tuple[int, int]:
+        return int(getattr(source, "received", 0)), int(getattr(source, "skipped", 0))
+
+    return counts
 
 
 def make_leadership(settings: Settings) -> Leadership:

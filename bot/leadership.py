@@ -9,6 +9,7 @@ stops leading (its lock connection died), and the runtime stops the leader-only 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Protocol
 
 
@@ -40,3 +41,10 @@ class AlwaysLeader:
 
     async def release(self) -> None:
         return None
+
+
+@dataclass
+class LeaderState:
+    """Whether this process leads right now (the runtime sets it; /healthz and /metrics read it)."""
+
+    leading: bool = False
