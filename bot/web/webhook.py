@@ -73,9 +73,13 @@ class Webhook:
 
     async def start(self) -> None:
         """Accept updates now; register the webhook in the background (retried)."""
-        self._accepting = True
+        self.accept()
         if self._task is None:
             self._task = asyncio.create_task(self._register(), name="set-webhook")
+
+    def accept(self) -> None:
+        """Take the updates POSTed from now on (``start`` does it and registers the webhook)."""
+        self._accepting = True
 
     async def stop(self) -> None:
         self._accepting = False
