@@ -9,6 +9,7 @@ network or the database, so it cannot fail because either is down.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from bot.delivery.transport import AiohttpRequest
 from bot.feeds.fetch import FeedFetcher
 from bot.handlers import register_all
 from bot.handlers.menu import set_command_menu
-from bot.leadership import AlwaysLeader, Leadership, LeaderState
+from bot.leadership import AlwaysLeader, Leadership, LeaderState, PostgresLeadership
 from bot.services import SERVICES_KEY, Services, build_services
 from bot.services.ingest import Ingest
 from bot.updates import LongPolling, UpdateSource
@@ -34,7 +35,7 @@ from bot.web.status import StatusSources
 from bot.web.webhook import DEFAULT_PORT, Webhook, derived_secret
 from config import Settings
 from storage.db import Database
-from storage.lock import InstanceLock
+from storage.lock import AdvisoryLock, InstanceLock
 from storage.repositories import deliveries, feeds
 
 log = logging.getLogger(__name__)
@@ -100,19 +101,26 @@ def build(settings: Settings) -> Wiring:
     source = make_update_source(application, settings, server)
     if server is not None:
         server.status.updates = _update_counts(source)
+    leadership = make_leadership(settings, database)
+    work = [
+        command_menu_work(application.bot),
+        ingest_work(ingest, settings, database),
+        sender_work(sender, sender_bot, database),
+    ]
+    if isinstance(source, LongPolling) and not isinstance(leadership, AlwaysLeader):
+        # Telegram serves getUpdates to one client at a time (409 for the others): with
+        # several processes only the leader polls; in webhook mode every process answers.
+        work.append(polling_work(source))
+        source = NoUpdates()
     return Wiring(
         settings=settings,
         database=database,
-        lock=InstanceLock(database),
+        lock=InstanceLock(database, exclusive_on_postgres=False),
         application=application,
         services=services,
         source=source,
-        leadership=make_leadership(settings),
-        work=[
-            command_menu_work(application.bot),
-            ingest_work(ingest, settings, database),
-            sender_work(sender, sender_bot, database),
-        ],
+        leadership=leadership,
+        work=work,
         alert=alert,
         ingest=ingest,
         sender=sender,
@@ -227,9 +235,31 @@ def _update_counts(source: UpdateSource) -> Callable[[], tuple[int, int]]:
     return counts
 
 
-def make_leadership(settings: Settings) -> Leadership:
-    """One process per database today (the instance lock), so it always leads."""
-    return AlwaysLeader()
+def make_leadership(settings: Settings, database: Database | None = None) -> Leadership:
+    """PostgreSQL: leader election (any number of processes); SQLite: one process, it leads."""
+    if database is None or database.is_sqlite:
+        return AlwaysLeader()
+    return PostgresLeadership(AdvisoryLock(database))
+
+
+class NoUpdates:
+    """The runtime's update source when long polling runs as leader-only work."""
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+
+def polling_work(source: LongPolling) -> Work:
+    """Long polling in the leader only; stopping it confirms what it fetched."""
+
+    async def run() -> None:
+        await source.start()
+        await asyncio.Event().wait()  # runs until the leader stops (cancelled)
+
+    return Work("long polling", run, leader_only=True, on_stop=source.stop)
 
 
 def make_sender_bot(token: str, api_url: str, send_timeout: float = 30.0) -> Bot:

@@ -38,9 +38,11 @@ class WebhookPusher:
                 hook = self.core.profile.webhook
                 if hook is None or not updates.items:
                     updates.arrived.clear()
+                    # setWebhook does not signal: look again now and then. (Not wait_for:
+                    # its helper task would look like a task the bot left behind.)
                     with contextlib.suppress(TimeoutError):
-                        # setWebhook does not signal: look again now and then.
-                        await asyncio.wait_for(updates.arrived.wait(), RETRY_S)
+                        async with asyncio.timeout(RETRY_S):
+                            await updates.arrived.wait()
                     continue
                 if not await self._post(http, hook, updates.items[0]):
                     await asyncio.sleep(RETRY_S)
