@@ -165,3 +165,28 @@ async def test_healthz_is_503_when_the_database_is_unreachable() -> None:
     finally:
         await server.stop()
         await database.dispose()
+
+
+async def test_the_container_probe_follows_healthz(database_url: str) -> None:
+    """The Docker health check (``python -m bot.web.probe``) passes on 200, fails on 503."""
+    from bot.web.probe import healthy
+
+    good, bad = Database(database_url), Database("postgresql+asyncpg://postgres@127.0.0.1:9/none")
+    servers = [
+        WebServer("127.0.0.1", 0, StatusSources(db, lambda: True, dict, lambda: (0, 0)),
+                  stale_after_s=900)
+        for db in (good, bad)
+    ]  # fmt: skip
+    for server in servers:
+        await server.start()
+    try:
+        results = await asyncio.gather(
+            *(asyncio.to_thread(healthy, f"{s.url}/healthz") for s in servers)
+        )
+        assert results == [True, False]
+        assert not await asyncio.to_thread(healthy, "http://127.0.0.1:9/healthz")  # refused
+    finally:
+        for server in servers:
+            await server.stop()
+        await good.dispose()
+        await bad.dispose()
