@@ -117,7 +117,8 @@ async def test_killing_the_leader_hands_over_within_30_seconds(
             assert first.count("standby") == 2
             leader = first.index("leader")
 
-            lan = sb.user(user_id=1001, first_name="Lan")
+            # Ids no other test uses: this session-wide database is not emptied between tests.
+            lan = sb.user(user_id=9_100_001, first_name="Lan")
             await lan.send("/start")  # the leader polls updates and answers
             assert "Xin chào Lan" in (
                 (await sb.wait_for_message(lan.chat_id, timeout=15)).text or ""
@@ -131,7 +132,7 @@ async def test_killing_the_leader_hands_over_within_30_seconds(
             takeover_s = time.monotonic() - killed_at
             assert takeover_s < TAKEOVER_LIMIT_S
 
-            minh = sb.user(user_id=1002, first_name="Minh")
+            minh = sb.user(user_id=9_100_002, first_name="Minh")
             await minh.send("/start")  # the new leader answers
             assert "Xin chào Minh" in (
                 (await sb.wait_for_message(minh.chat_id, timeout=15)).text or ""
