@@ -17,7 +17,7 @@ from prometheus_client.registry import Collector
 
 from bot.delivery.outcome import Fate
 from bot.web.status import Snapshot
-from storage.enums import DeliveryStatus
+from storage.enums import CommentStatus, DeliveryStatus
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 RATE_LIMITED = "rate_limited"  # the sender's count of 429 answers (Sender.stats key)
@@ -78,6 +78,12 @@ class SnapshotCollector(Collector):
         for status in DeliveryStatus:
             rows.add_metric([str(status)], s.deliveries.get(status, 0))
         yield rows
+        comments = GaugeMetricFamily(
+            "newsbot_comments", "readers' comments by moderation status", labels=["status"]
+        )
+        for comment_status in CommentStatus:
+            comments.add_metric([str(comment_status)], s.comments.get(comment_status, 0))
+        yield comments
         if s.backlog is not None:
             yield GaugeMetricFamily(
                 "newsbot_outbox_due", "outbox rows due to be sent now", value=s.backlog.due

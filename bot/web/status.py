@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from storage.db import Database, first_line
-from storage.enums import DeliveryStatus
+from storage.enums import CommentStatus, DeliveryStatus
 from storage.repositories import ops
 from storage.repositories.ops import Backlog, FeedState
 
@@ -29,6 +29,7 @@ class Snapshot:
     backlog: Backlog | None = None
     feeds: list[FeedState] = field(default_factory=list)
     deliveries: Mapping[DeliveryStatus, int] = field(default_factory=dict)
+    comments: Mapping[CommentStatus, int] = field(default_factory=dict)
     sender_stats: Mapping[str, int] = field(default_factory=dict)
     updates_received: int = 0
     updates_skipped: int = 0
@@ -124,6 +125,7 @@ class StatusSources:
                 snap.backlog = await ops.backlog(session, now)
                 snap.feeds = await ops.feed_states(session)
                 snap.deliveries = await ops.delivery_counts(session)
+                snap.comments = await ops.comment_counts(session)
         except Exception as error:  # any failure to read is "unreachable" for the prober
             snap.database_error = first_line(error) or type(error).__name__
         return snap

@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.enums import DeliveryStatus
-from storage.models import Delivery, Feed
+from storage.enums import CommentStatus, DeliveryStatus
+from storage.models import Comment, Delivery, Feed
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,3 +58,8 @@ async def feed_states(session: AsyncSession) -> list[FeedState]:
 async def delivery_counts(session: AsyncSession) -> dict[DeliveryStatus, int]:
     rows = await session.execute(select(Delivery.status, func.count()).group_by(Delivery.status))
     return {DeliveryStatus(status): int(n) for status, n in rows.all()}
+
+
+async def comment_counts(session: AsyncSession) -> dict[CommentStatus, int]:
+    rows = await session.execute(select(Comment.status, func.count()).group_by(Comment.status))
+    return {CommentStatus(status): int(n) for status, n in rows.all()}

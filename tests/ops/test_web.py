@@ -20,6 +20,7 @@ from bot.web.server import WebServer
 from bot.web.status import Snapshot, StatusSources, judge
 from config import load_settings
 from storage.db import Database
+from storage.enums import CommentStatus
 from storage.repositories.ops import Backlog, FeedState
 from tests.sandbox import Sandbox
 
@@ -92,6 +93,7 @@ async def test_healthz_and_metrics_of_a_polling_bot(database_url: str) -> None:
             assert parsed[("newsbot_feed_consecutive_failures", feed)] == 0
             assert parsed[("newsbot_feed_last_success_age_seconds", feed)] < 60
             assert ("newsbot_outbox_rows", (("status", "pending"),)) in parsed
+            assert parsed[("newsbot_comments", (("status", "pending"),))] == 0
             assert ("newsbot_telegram_rate_limited_total", ()) in parsed
 
 
@@ -107,6 +109,7 @@ def test_metrics_report_the_senders_own_counts() -> None:
         leading=False,
         backlog=Backlog(waiting=7, due=5, oldest_due_at=NOW - timedelta(seconds=42)),
         sender_stats={"sent": 12, "retry": 3, "gone": 1, "rate_limited": 2, "uncertain": 1},
+        comments={CommentStatus.PENDING: 4, CommentStatus.APPROVED: 9},
     )
     parsed = samples(render(snapshot).decode())
     assert parsed[("newsbot_deliveries_total", (("outcome", "sent"),))] == 12
@@ -117,6 +120,8 @@ def test_metrics_report_the_senders_own_counts() -> None:
     assert parsed[("newsbot_outbox_due", ())] == 5
     assert parsed[("newsbot_outbox_oldest_due_age_seconds", ())] == 42
     assert parsed[("newsbot_leader", ())] == 0
+    assert parsed[("newsbot_comments", (("status", "pending"),))] == 4
+    assert parsed[("newsbot_comments", (("status", "rejected"),))] == 0
 
 
 def feed(success_ago_s: float | None) -> FeedState:
