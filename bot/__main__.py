@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -20,6 +21,11 @@ TOKEN_MISSING = (
     "(/newbot), then run `export NEWSBOT_TELEGRAM_TOKEN=<the token it gives you>`."
 )
 
+WEBHOOK_URL_MISSING = (
+    "newsbot run --webhook needs NEWSBOT_WEBHOOK_URL: the public https URL Telegram should "
+    "send updates to (the web server listens on NEWSBOT_HTTP_HOST:NEWSBOT_HTTP_PORT)."
+)
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -29,9 +35,19 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     run = commands.add_parser(
-        "run", help="run the bot (long polling); waits for Telegram and the database"
+        "run", help="run the bot (long polling or webhook); waits for Telegram and the database"
     )
     run.add_argument("--config", type=Path, help="optional TOML settings file")
+    run.add_argument(
+        "--webhook",
+        action="store_true",
+        help="take updates through the webhook at NEWSBOT_WEBHOOK_URL (required with it)",
+    )
+    run.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        help="one readable line or one JSON object per event (NEWSBOT_LOG_FORMAT)",
+    )
 
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
@@ -77,11 +93,17 @@ async def _preview(settings: Settings, source: str, as_json: bool) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    overrides = {}
+    if getattr(args, "log_format", None):
+        overrides["log_format"] = args.log_format
+    # Loading the settings may warn already: in the format asked for, not Python's fallback.
+    early = overrides.get("log_format") or os.environ.get("NEWSBOT_LOG_FORMAT", "").lower()
+    setup_logging("WARNING", "json" if early == "json" else "text")
     try:
-        settings = load_settings(getattr(args, "config", None))
+        settings = load_settings(getattr(args, "config", None), **overrides)
     except SettingsError as error:
         return _fail(str(error))
-    setup_logging(settings.log_level)
+    setup_logging(settings.log_level, settings.log_format)
 
     from bot.feeds.errors import FeedError
     from bot.retry import StartupError
@@ -92,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             if settings.telegram_token is None:
                 return _fail(TOKEN_MISSING)
+            if args.webhook and settings.webhook_url is None:
+                return _fail(WEBHOOK_URL_MISSING)
             from bot.runner import run
 
             asyncio.run(run(settings))

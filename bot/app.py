@@ -9,6 +9,7 @@ network or the database, so it cannot fail because either is down.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -25,13 +26,16 @@ from bot.delivery.transport import AiohttpRequest
 from bot.feeds.fetch import FeedFetcher
 from bot.handlers import register_all
 from bot.handlers.menu import set_command_menu
-from bot.leadership import AlwaysLeader, Leadership
+from bot.leadership import AlwaysLeader, Leadership, LeaderState, PostgresLeadership
 from bot.services import SERVICES_KEY, Services, build_services
 from bot.services.ingest import Ingest
 from bot.updates import LongPolling, UpdateSource
+from bot.web.server import WebServer
+from bot.web.status import StatusSources
+from bot.web.webhook import DEFAULT_PORT, Webhook, derived_secret
 from config import Settings
 from storage.db import Database
-from storage.lock import InstanceLock
+from storage.lock import AdvisoryLock, InstanceLock
 from storage.repositories import deliveries, feeds
 
 log = logging.getLogger(__name__)
@@ -70,6 +74,11 @@ class Wiring:
     # The leader-only loops themselves, for what will report on them (health, metrics).
     ingest: Ingest
     sender: Sender
+    # Operations: leader or standby (the runtime sets it), the web server when one is asked
+    # for (a port, or webhook mode), and what /healthz and /metrics read.
+    leader_state: LeaderState = field(default_factory=LeaderState)
+    web: WebServer | None = None
+    status: StatusSources | None = None
     # Transports and clients, closed last (even when start-up never got far enough to use them).
     closers: list[Closer] = field(default_factory=list)
 
@@ -87,22 +96,37 @@ def build(settings: Settings) -> Wiring:
     ingest = make_ingest(settings, database, alert, sender.wake)
     closers: list[Closer] = [t.shutdown for t in reply_transports]
     closers += [sender_bot.shutdown, sender_bot.request.shutdown, ingest.fetcher.close]
+    leader_state = LeaderState()
+    server = make_web_server(settings, database, leader_state, sender)
+    source = make_update_source(application, settings, server)
+    if server is not None:
+        server.status.updates = _update_counts(source)
+    leadership = make_leadership(settings, database)
+    work = [
+        command_menu_work(application.bot),
+        ingest_work(ingest, settings, database),
+        sender_work(sender, sender_bot, database),
+    ]
+    if isinstance(source, LongPolling) and not isinstance(leadership, AlwaysLeader):
+        # Telegram serves getUpdates to one client at a time (409 for the others): with
+        # several processes only the leader polls; in webhook mode every process answers.
+        work.append(polling_work(source))
+        source = NoUpdates()
     return Wiring(
         settings=settings,
         database=database,
-        lock=InstanceLock(database),
+        lock=InstanceLock(database, exclusive_on_postgres=False),
         application=application,
         services=services,
-        source=make_update_source(application),
-        leadership=make_leadership(settings),
-        work=[
-            command_menu_work(application.bot),
-            ingest_work(ingest, settings, database),
-            sender_work(sender, sender_bot, database),
-        ],
+        source=source,
+        leadership=leadership,
+        work=work,
         alert=alert,
         ingest=ingest,
         sender=sender,
+        leader_state=leader_state,
+        web=server,
+        status=server.status if server is not None else None,
         closers=closers,
     )
 
@@ -167,14 +191,75 @@ def build_application(
     return make_application(settings, services)
 
 
-def make_update_source(application: Application) -> UpdateSource:  # type: ignore[type-arg]
-    """Long polling today; webhook mode will be chosen here from the settings."""
+def make_update_source(
+    application: Application,  # type: ignore[type-arg]
+    settings: Settings | None = None,
+    server: WebServer | None = None,
+) -> UpdateSource:
+    """The webhook when ``NEWSBOT_WEBHOOK_URL`` is set (on the web server), else long polling."""
+    if settings is not None and settings.webhook_url is not None and server is not None:
+        secret = settings.webhook_secret
+        return Webhook(
+            application.bot,
+            application.update_queue,
+            server,
+            url=settings.webhook_url,
+            secret=secret.get_secret_value() if secret else derived_secret(settings.token),
+        )
     return LongPolling(application.bot, application.update_queue, timeout_s=LONG_POLL_S)
 
 
-def make_leadership(settings: Settings) -> Leadership:
-    """One process per database today (the instance lock), so it always leads."""
-    return AlwaysLeader()
+def make_web_server(
+    settings: Settings, database: Database, leader_state: LeaderState, sender: Sender
+) -> WebServer | None:
+    """The web server when a port is set or webhook mode needs one; None otherwise."""
+    port = settings.http_port
+    if port is None and settings.webhook_url is not None:
+        port = DEFAULT_PORT
+    if port is None:
+        return None
+    status = StatusSources(
+        database=database,
+        leading=lambda: leader_state.leading,
+        sender_stats=lambda: sender.stats,
+        updates=lambda: (0, 0),
+    )
+    stale_after = settings.health_stale_after or 3 * settings.poll_interval
+    return WebServer(settings.http_host, port, status, stale_after_s=stale_after)
+
+
+def _update_counts(source: UpdateSource) -> Callable[[], tuple[int, int]]:
+    def counts() -> tuple[int, int]:
+        return int(getattr(source, "received", 0)), int(getattr(source, "skipped", 0))
+
+    return counts
+
+
+def make_leadership(settings: Settings, database: Database | None = None) -> Leadership:
+    """PostgreSQL: leader election (any number of processes); SQLite: one process, it leads."""
+    if database is None or database.is_sqlite:
+        return AlwaysLeader()
+    return PostgresLeadership(AdvisoryLock(database))
+
+
+class NoUpdates:
+    """The runtime's update source when long polling runs as leader-only work."""
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+
+def polling_work(source: LongPolling) -> Work:
+    """Long polling in the leader only; stopping it confirms what it fetched."""
+
+    async def run() -> None:
+        await source.start()
+        await asyncio.Event().wait()  # runs until the leader stops (cancelled)
+
+    return Work("long polling", run, leader_only=True, on_stop=source.stop)
 
 
 def make_sender_bot(token: str, api_url: str, send_timeout: float = 30.0) -> Bot:

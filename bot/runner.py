@@ -20,7 +20,7 @@ from typing import Any
 from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
 
 from bot.app import Closer, Wiring, Work, build
-from bot.leadership import Leadership
+from bot.leadership import Leadership, LeaderState
 from bot.retry import START_BACKOFF, Backoff, NotReady, Sleep, StartupError, Stopped, until_ready
 from config import Settings
 from storage.db import DatabaseUnavailable, first_line, is_transient
@@ -82,6 +82,9 @@ class Runtime:
             stack.push_async_callback(_quietly, "closing a client", closer)
         stack.push_async_callback(_quietly, "closing the database", w.database.dispose)
         stack.push_async_callback(_quietly, "releasing the instance lock", w.lock.release)
+        if w.web is not None:  # first: /healthz answers 503 while we wait for the database
+            await w.web.start()
+            stack.push_async_callback(_quietly, "stopping the web server", w.web.stop)
         await until_ready(
             "database", self._open_database, stop=self.stop, backoff=self.backoff, sleep=self.sleep
         )
@@ -99,7 +102,10 @@ class Runtime:
         everywhere.start()
         stack.push_async_callback(everywhere.stop, self.stop_grace_s)
         leader = LeaderJobs(
-            w.leadership, [job for job in w.work if job.leader_only], self._supervise
+            w.leadership,
+            [job for job in w.work if job.leader_only],
+            self._supervise,
+            w.leader_state,
         )
         leader.start()
         stack.push_async_callback(leader.stop, self.stop_grace_s)
@@ -166,8 +172,15 @@ class Jobs:
 class LeaderJobs:
     """The leader-only jobs: started when this process leads, stopped when it stops leading."""
 
-    def __init__(self, leadership: Leadership, jobs: Sequence[Work], supervise: Supervise) -> None:
+    def __init__(
+        self,
+        leadership: Leadership,
+        jobs: Sequence[Work],
+        supervise: Supervise,
+        state: LeaderState | None = None,
+    ) -> None:
         self.leadership = leadership
+        self.state = state or LeaderState()
         self.jobs = Jobs(jobs, supervise)
         self._task: asyncio.Task[None] | None = None
 
@@ -177,8 +190,10 @@ class LeaderJobs:
     async def _lead(self) -> None:
         while True:
             await self.leadership.acquire()
+            self.state.leading = True
             self.jobs.start()
             await self.leadership.lost()
+            self.state.leading = False
             log.warning("no longer the leader: stopping the ingest and the sender")
             await self.jobs.stop(STOP_GRACE_S)
 
@@ -187,6 +202,7 @@ class LeaderJobs:
             await _cancel([self._task], grace_s)
             self._task = None
         await self.jobs.stop(grace_s)
+        self.state.leading = False
         await _quietly("stepping down as leader", self.leadership.release)
 
 

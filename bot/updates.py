@@ -143,16 +143,7 @@ class LongPolling:
 
     def handle(self, raw: Sequence[Any]) -> None:
         """Queue what parses, log and count what does not, and move the offset past both."""
-        updates, rejected = parse_updates(raw, self.bot)
-        for bad in rejected:
-            self.skipped += 1
-            log.error(
-                "skipped update %s that python-telegram-bot cannot parse (%s; %d skipped so "
-                "far): %s",
-                bad.update_id, bad.error, self.skipped, bad.raw,
-            )  # fmt: skip
-        for update in updates:
-            self.queue.put_nowait(update)
+        self.skipped += queue_parsed(raw, self.bot, self.queue, self.skipped)
         self.offset = next_offset(raw, self.offset)
 
     async def _delete_webhook(self) -> list[Any]:
@@ -176,24 +167,45 @@ class LongPolling:
         return list(result) if isinstance(result, list) else []
 
     async def _retrying(self, call: Any) -> list[Any]:
-        """One Bot API call, retried after network errors with one log line each."""
-        delays = self.backoff.delays()
-        failures = 0
-        while True:
-            try:
-                result: list[Any] = await call()
-            except RetryAfter as error:
-                await self.sleep(retry_seconds(error.retry_after))
-                continue
-            except Conflict as error:
-                delay = next(delays)
-                log.warning("getUpdates conflict (%s); retrying in %g s", error.message, delay)
-            except TelegramError as error:  # NetworkError, TimedOut, 5xx
-                failures += 1
-                delay = next(delays)
-                log.warning("Telegram unreachable (%s); retrying in %g s", error.message, delay)
-            else:
-                if failures:
-                    log.info("Telegram reachable again after %d failed attempts", failures)
-                return result
-            await self.sleep(delay)
+        result: list[Any] = await retrying(call, backoff=self.backoff, sleep=self.sleep)
+        return result
+
+
+def queue_parsed(raw: Sequence[Any], bot: Bot, queue: asyncio.Queue[object], skipped: int) -> int:
+    """Put what parses on the application's queue; log what does not; return how many not."""
+    updates, rejected = parse_updates(raw, bot)
+    for n, bad in enumerate(rejected, start=skipped + 1):
+        log.error(
+            "skipped update %s that python-telegram-bot cannot parse (%s; %d skipped so "
+            "far): %s",
+            bad.update_id, bad.error, n, bad.raw,
+        )  # fmt: skip
+    for update in updates:
+        queue.put_nowait(update)
+    return len(rejected)
+
+
+async def retrying(
+    call: Any, *, backoff: Backoff = START_BACKOFF, sleep: Sleep = asyncio.sleep
+) -> Any:
+    """One Bot API call, retried after network errors with one log line each."""
+    delays = backoff.delays()
+    failures = 0
+    while True:
+        try:
+            result = await call()
+        except RetryAfter as error:
+            await sleep(retry_seconds(error.retry_after))
+            continue
+        except Conflict as error:
+            delay = next(delays)
+            log.warning("getUpdates conflict (%s); retrying in %g s", error.message, delay)
+        except TelegramError as error:  # NetworkError, TimedOut, 5xx
+            failures += 1
+            delay = next(delays)
+            log.warning("Telegram unreachable (%s); retrying in %g s", error.message, delay)
+        else:
+            if failures:
+                log.info("Telegram reachable again after %d failed attempts", failures)
+            return result
+        await sleep(delay)

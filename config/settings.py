@@ -105,6 +105,20 @@ class Settings(BaseSettings):
     wordpress_app_password: SecretStr | None = None
     # WordPress requires an author email; readers are never asked for theirs.
     wordpress_author_email: str = "telegram@kontumtv.vn"
+    # Operations: the bot's web server (/healthz, /metrics, the webhook). Off in polling mode
+    # unless a port is set; webhook mode listens on 8080 when no port is given.
+    http_host: str = "127.0.0.1"
+    http_port: int | None = Field(default=None, ge=0, le=65535)  # 0: any free port (tests)
+    # Operations: /healthz answers 503 when no feed was polled successfully for this long
+    # (seconds); unset = three poll intervals (a poll may fail twice before it is news).
+    health_stale_after: int | None = Field(default=None, ge=60)
+    # Operations: webhook mode when set (the public https URL Telegram POSTs updates to).
+    webhook_url: str | None = None
+    # Operations: the X-Telegram-Bot-Api-Secret-Token Telegram sends; unset = derived from
+    # the bot token (every process of one bot derives the same, none prints it).
+    webhook_secret: SecretStr | None = None
+    # Operations: "text" (one readable line per event) or "json" (one object per line).
+    log_format: str = "text"
 
     @field_validator("telegram_token")
     @classmethod
@@ -186,6 +200,32 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError("expected an IANA time zone such as Asia/Ho_Chi_Minh") from None
         return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not re.match(r"^https?://[^\s/]+", value.strip()):
+            raise ValueError("expected the public https URL Telegram should call")
+        return value.strip()
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        # Telegram's rule for secret_token: 1-256 characters, A-Z a-z 0-9 _ -.
+        if value is not None and not re.fullmatch(
+            r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()
+        ):
+            raise ValueError("expected 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        if value.lower() not in ("text", "json"):
+            raise ValueError("expected text or json")
+        return value.lower()
 
     @field_validator("log_level")
     @classmethod

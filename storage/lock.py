@@ -1,4 +1,8 @@
-"""One running bot per database: a second ``newsbot run`` would post everything twice.
+"""One running bot per SQLite database, and the leader lock on PostgreSQL.
+
+A second ``newsbot run`` on one SQLite file would post everything twice: it is refused. On
+PostgreSQL several processes may run; the one holding ``AdvisoryLock`` leads
+(``bot.leadership.PostgresLeadership``).
 
 SQLite: an exclusive ``flock`` on ``<database>.lock`` beside the file (released by the kernel
 when the process dies, even on SIGKILL). PostgreSQL: a session advisory lock held on a
@@ -30,8 +34,12 @@ class AlreadyRunning(Exception):
 
 
 class InstanceLock:
-    def __init__(self, database: Database) -> None:
+    """``exclusive_on_postgres=False``: on PostgreSQL leader election (``AdvisoryLock``)
+    replaces the one-instance rule, so this lock is only taken on SQLite."""
+
+    def __init__(self, database: Database, *, exclusive_on_postgres: bool = True) -> None:
         self._database = database
+        self._exclusive_on_postgres = exclusive_on_postgres
         self._file: IO[str] | None = None
         self._connection: AsyncConnection | None = None
 
@@ -42,7 +50,7 @@ class InstanceLock:
     async def acquire(self) -> None:
         if self._database.is_sqlite:
             self._acquire_file()
-        else:
+        elif self._exclusive_on_postgres:
             await self._acquire_advisory()
 
     def _acquire_file(self) -> None:
@@ -101,3 +109,78 @@ class InstanceLock:
                 log.warning("instance lock: connection lost (%s)", first_line(error))
                 with contextlib.suppress(Exception):
                     await connection.invalidate()
+
+
+class AdvisoryLock:
+    """The leader lock on PostgreSQL: a session advisory lock on a connection of its own.
+
+    Unlike ``InstanceLock`` a busy lock is no error: ``try_acquire`` says whether we got it,
+    and a standby simply tries again later. PostgreSQL releases the lock when the holder's
+    connection ends, so a SIGKILLed leader frees it at once (its socket closes).
+    """
+
+    def __init__(self, database: Database, key: int = ADVISORY_LOCK_KEY) -> None:
+        self._database = database
+        self._key = key
+        self._connection: AsyncConnection | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._connection is not None
+
+    async def try_acquire(self) -> bool:
+        if self._connection is not None:
+            return True
+        connection = await self._database.engine.connect()
+        try:
+            result = await connection.execute(
+                text("SELECT pg_try_advisory_lock(:key)"), {"key": self._key}
+            )
+            won = bool(result.scalar_one())
+            await connection.commit()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await connection.invalidate()
+            raise
+        if not won:
+            await connection.close()
+            return False
+        self._connection = connection
+        return True
+
+    async def alive(self) -> bool:
+        """Is the lock's connection (and so the lock) still there? A dead one is dropped."""
+        connection = self._connection
+        if connection is None:
+            return False
+        try:
+            await connection.execute(text("SELECT 1"))
+            await connection.commit()
+            return True
+        except Exception as error:
+            log.warning("leader lock: connection lost (%s)", first_line(error))
+            self._connection = None
+            with contextlib.suppress(Exception):
+                await connection.invalidate()
+            return False
+
+    async def abandon(self) -> None:
+        """Drop the lock's connection without a word to a server that stopped answering:
+        closing the socket is what frees the lock."""
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                await connection.invalidate()
+
+    async def release(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        try:
+            await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self._key})
+            await connection.commit()
+            await connection.close()
+        except Exception as error:
+            log.warning("leader lock: connection lost (%s)", first_line(error))
+            with contextlib.suppress(Exception):
+                await connection.invalidate()

@@ -382,7 +382,8 @@ class Sender:
                 if patience is not None:
                     self._patience[row.chat_id] = patience
         match verdict.action:
-            case Action.WAIT_CHAT:
+            case Action.WAIT_CHAT:  # a 429: counted for /metrics
+                self.stats["rate_limited"] = self.stats.get("rate_limited", 0) + 1
                 self.limiter.block_chat(row.chat_id, verdict.delay_s)
                 # Recorded (the station sees why the row waits) but not held against the message.
                 return Outcome(

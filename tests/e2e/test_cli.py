@@ -51,9 +51,9 @@ async def test_start_and_help_in_vietnamese_and_english(database_url: str, tmp_p
     assert refused == []
 
 
-async def test_second_bot_on_the_same_database_refuses_to_start(
-    database_url: str, tmp_path: Path
-) -> None:
+async def test_second_bot_on_the_same_database_refuses_to_start(tmp_path: Path) -> None:
+    """SQLite only: on PostgreSQL a second process stands by (tests/ops/test_leadership.py)."""
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
     async with Sandbox() as sb, running_bot(sb, database_url, tmp_path):
         second = await start_bot(bot_env(sb, database_url), tmp_path / "second.log", tmp_path)
         code = await asyncio.wait_for(second.process.wait(), 30)

@@ -19,6 +19,7 @@ from .models import CallRecord, Limits, SentMessage, Stats
 from .players import ChatHandle, ChatRef, SandboxUser, chat_id_of
 from .spec import load_spec
 from .station import Station
+from .webhook import WebhookPusher
 from .world import Chat, User, World
 
 BOT_ID = 123456789
@@ -57,6 +58,7 @@ class Sandbox:
         self.station_url = ""
         self._users: dict[int, SandboxUser] = {}
         self._runners: list[web.AppRunner] = []
+        self.webhook = WebhookPusher(self.core)
 
     # --- lifecycle --------------------------------------------------------------------------
     async def start(self) -> Sandbox:
@@ -67,6 +69,7 @@ class Sandbox:
         self.station_url = await self._serve(self.station.app(), self.station_port)
         self.station.url = self.station_url
         self.station.load_fixtures()
+        self.webhook.start()
         return self
 
     async def _serve(self, app: web.Application, port: int) -> str:
@@ -81,6 +84,7 @@ class Sandbox:
         return f"http://{self.host}:{bound}"
 
     async def stop(self) -> None:
+        await self.webhook.stop()
         self.world.updates.close()
         self.station.close()
         for runner in reversed(self._runners):

@@ -54,6 +54,7 @@ class UpdateQueue:
         self._next_id = first_update_id
         self._waiter: asyncio.Future[str] | None = None
         self._closed = False
+        self.arrived = asyncio.Event()  # set on every new update (the webhook pusher waits on it)
 
     def set_allowed(self, allowed: list[Any] | None) -> None:
         """Telegram remembers the last list; an empty list means the default set."""
@@ -69,6 +70,7 @@ class UpdateQueue:
         update_id = self._next_id
         self._next_id += 1
         self.items.append({"update_id": update_id, kind: payload})
+        self.arrived.set()
         self._wake(_UPDATE)
         return update_id
 
@@ -78,6 +80,7 @@ class UpdateQueue:
         update_id = self._next_id
         self._next_id += 1
         self.items.append({"update_id": update_id, **fields})
+        self.arrived.set()
         self._wake(_UPDATE)
         return update_id
 
