@@ -32,7 +32,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
 from bot.delivery.utf16 import html_visible_len, truncate_utf16, utf16_len
-from bot.i18n import t
+from bot.i18n import format_number, t
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -59,6 +59,7 @@ class ArticleView:
     published_at: datetime  # UTC; a naive value is taken as UTC
     image_url: str | None
     revision: int
+    comments: int = 0  # approved comments, shown on the 💬 button
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +102,8 @@ class _ByRevision:
 
     def __init__(self, article: ArticleView) -> None:
         self.article = article
-        self.key = (article.id, article.revision)
+        # The comment count is on the button: a new approval is a new rendering.
+        self.key = (article.id, article.revision, article.comments)
 
     def __hash__(self) -> int:
         return hash(self.key)
@@ -150,7 +152,7 @@ def _render(article: ArticleView, locale: str, with_image: bool, tz: str) -> Ren
         text=text,
         caption=caption,
         photo_url=photo_url,
-        reply_markup=_keyboard(article.id, url, locale),
+        reply_markup=_keyboard(article.id, url, locale, article.comments),
         plain_text=plain,
         # The image-less variant is for readers who do not want pictures: no preview either.
         link_preview_url=url if with_image else None,
@@ -190,12 +192,19 @@ def hashtag(slug: str) -> str:
     return f"#{tag}" if any(ch.isalpha() for ch in tag) else ""
 
 
-def _keyboard(article_id: int, url: str | None, locale: str) -> InlineKeyboardMarkup:
+def _keyboard(
+    article_id: int, url: str | None, locale: str, comments: int = 0
+) -> InlineKeyboardMarkup:
     data = callbacks.encode(callbacks.CommentButton(article_id))  # checks the 64-byte limit
     row: list[InlineKeyboardButton] = []
     if url is not None:
         row.append(InlineKeyboardButton(t("button.read", locale), url=url))
-    row.append(InlineKeyboardButton(t("button.comment", locale), callback_data=data))
+    label = (
+        t("button.comment_count", locale, count=format_number(comments, locale))
+        if comments
+        else t("button.comment", locale)
+    )
+    row.append(InlineKeyboardButton(label, callback_data=data))
     return InlineKeyboardMarkup([row])
 
 

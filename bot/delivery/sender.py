@@ -51,7 +51,7 @@ from config.settings import Settings
 from storage.db import Database
 from storage.enums import MessageKind
 from storage.models import Article, utcnow
-from storage.repositories import deliveries
+from storage.repositories import comments, deliveries
 from storage.repositories.deliveries import Claimed
 
 log = logging.getLogger(__name__)
@@ -491,10 +491,14 @@ class Sender:
             found = (
                 await session.scalars(select(Article).where(Article.id.in_(list(article_ids))))
             ).all()
-            return {article.id: article_view(article) for article in found}
+            # One grouped COUNT per batch (a batch of a broadcast holds one article).
+            counts = await comments.approved_counts(session, list(article_ids))
+            return {
+                article.id: article_view(article, counts.get(article.id, 0)) for article in found
+            }
 
 
-def article_view(article: Article) -> ArticleView:
+def article_view(article: Article, comments: int = 0) -> ArticleView:
     return ArticleView(
         id=article.id,
         title=article.title,
@@ -504,6 +508,7 @@ def article_view(article: Article) -> ArticleView:
         published_at=article.published_at,
         image_url=article.image_url,
         revision=article.revision,
+        comments=comments,
     )
 
 

@@ -19,7 +19,7 @@ from bot.services.outbox import Outbox, notice
 from storage.db import Database
 from storage.enums import Audience, CommentStatus, MessageKind, ModerationAction
 from storage.models import utcnow
-from storage.repositories import bans, comment_relay
+from storage.repositories import bans, comment_relay, deliveries
 from storage.repositories import comments as repo
 from storage.repositories.comments import StoredComment
 
@@ -91,6 +91,9 @@ class Publisher:
             title = comment.article.title
             await self._tell(comment, deferred("comments.approved_notice", title=title))
         async with self.outbox.database.session() as session:
+            # The article's messages show the new count on their 💬 button (one edit each,
+            # however many approvals come before the sender gets there).
+            await deliveries.request_redraw(session, comment.article.id, now=self.outbox.clock())
             threads = await repo.threads_of(session, comment.article.id)
             if self.relay_enabled:
                 await comment_relay.queue_relay(session, comment.id, self.outbox.clock())

@@ -5,6 +5,7 @@ Takes and returns its own plain types; the rules live in ``bot.services.comment_
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -308,6 +309,18 @@ async def pending(session: AsyncSession, limit: int) -> tuple[int, list[StoredCo
         .limit(limit)
     )
     return int(total or 0), [_stored(*row) for row in rows.all()]
+
+
+async def approved_counts(session: AsyncSession, article_ids: Sequence[int]) -> dict[int, int]:
+    """Approved comments per article (articles without any are absent)."""
+    if not article_ids:
+        return {}
+    rows = await session.execute(
+        select(Comment.article_id, func.count())
+        .where(Comment.article_id.in_(list(article_ids)), Comment.status == CommentStatus.APPROVED)
+        .group_by(Comment.article_id)
+    )
+    return {article_id: int(n) for article_id, n in rows.all()}
 
 
 async def approved_for(

@@ -32,6 +32,7 @@ from storage.repositories.enqueue import (
     priority,
     request_edit,
     request_edits,
+    request_redraw,
     rowcount,
 )
 
@@ -58,6 +59,7 @@ __all__ = [
     "renew_leases",
     "request_edit",
     "request_edits",
+    "request_redraw",
     "retry_later",
 ]
 

@@ -368,6 +368,24 @@ async def request_edit(
     return rowcount(result)
 
 
+async def request_redraw(session: AsyncSession, article_id: int, *, now: datetime) -> int:
+    """The article's message changed without a new revision (its comment count): mark its
+    messages sent in the last 48 hours for editing to the revision they show. Requests made
+    before the sender gets there are one edit per message; a pending correction is kept."""
+    result = await session.execute(
+        update(Delivery)
+        .where(
+            Delivery.article_id == article_id,
+            Delivery.status == DeliveryStatus.SENT,
+            Delivery.message_id.is_not(None),
+            Delivery.edit_revision.is_(None),
+            Delivery.sent_at >= now - EDIT_WINDOW,
+        )
+        .values(edit_revision=func.coalesce(Delivery.sent_revision, 1))
+    )
+    return rowcount(result)
+
+
 async def request_edits(
     session: AsyncSession, article_id: int, revision: int, *, now: datetime, published_at: datetime
 ) -> int:

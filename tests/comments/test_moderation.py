@@ -79,6 +79,10 @@ async def test_a_card_a_refused_tap_and_the_owners_approval_end_to_end(
         assert HOSTILE in (edited.text or "")
         told = await sb.wait_for_message(lan.chat_id)
         assert told.text == f"✅ Bình luận của bạn đã được duyệt: «{TITLE}»."
+        # The article's 💬 button under the reader's push now shows the count (an edit).
+        redrawn = sb.world.message(sb.world.chats[lan.chat_id], push.message_id)
+        assert redrawn is not None
+        assert [b["text"] for b in redrawn.buttons][-1] == "💬 Bình luận (1)"
 
         # The approved comment is in the article's list, with the count.
         await bot.answer(await lan.tap(push, "c:7"))
