@@ -72,8 +72,8 @@ async def test_digest_time_is_stored_and_instant_news_continues(database: Databa
         john = sb.user(1002, "John", language_code="en")
         await ask(sb, john, "/start")
         assert await ask(sb, john, "/digest 7:00") == (
-            "The bot will send you a daily digest at 7:00. News still arrives as soon as it is "
-            "published."
+            "Your digest time is saved: 7:00. The daily digest is coming soon; news still arrives "
+            "as soon as it is published."
         )
         row = await stored(database, john.chat_id)
         assert (row.digest_at, row.instant) == (420, True)
