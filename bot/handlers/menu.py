@@ -18,6 +18,7 @@ def bot_commands(locale: str) -> list[BotCommand]:
         BotCommand("quiet", t("command.quiet", locale)),
         BotCommand("digest", t("command.digest", locale)),
         BotCommand("lang", t("command.lang", locale)),
+        BotCommand("name", t("command.name", locale)),
         BotCommand("stop", t("command.stop", locale)),
         BotCommand("help", t("command.help", locale)),
     ]

@@ -43,7 +43,7 @@ async def test_start_and_help_in_vietnamese_and_english(database_url: str, tmp_p
         # The command menu exists in both languages.
         assert [c["command"] for c in sb.commands(language_code="vi")] == [
             "start", "latest", "search", "topics", "settings",
-            "quiet", "digest", "lang", "stop", "help",
+            "quiet", "digest", "lang", "name", "stop", "help",
         ]  # fmt: skip
         assert sb.commands(language_code="en")[0]["description"] == "Subscribe to news"
     # Every call the bot made was valid per the Bot API spec.

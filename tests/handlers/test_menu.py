@@ -26,6 +26,7 @@ async def test_the_menu_is_set_in_both_languages(database: Database) -> None:
         ("quiet", "Giờ yên tĩnh"),
         ("digest", "Bản tin tổng hợp hằng ngày"),
         ("lang", "Đổi ngôn ngữ"),
+        ("name", "Bút danh khi bình luận"),
         ("stop", "Hủy đăng ký"),
         ("help", "Hướng dẫn sử dụng"),
     ]
@@ -38,6 +39,7 @@ async def test_the_menu_is_set_in_both_languages(database: Database) -> None:
         "Quiet hours",
         "Daily digest",
         "Change the language",
+        "Your name on comments",
         "Unsubscribe",
         "How to use the bot",
     ]
