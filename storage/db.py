@@ -7,7 +7,7 @@ import contextlib
 import errno
 import socket
 import sqlite3
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -182,9 +182,9 @@ class Database:
         except BaseException:
             # The original error (or the cancellation) is what the caller must see.
             with contextlib.suppress(Exception):
-                await asyncio.shield(_end(session, commit=False))
+                await _shielded(_end(session, commit=False))
             raise
-        await asyncio.shield(_end(session, commit=True))
+        await _shielded(_end(session, commit=True))
 
     async def check(self) -> None:
         """Raise ``DatabaseUnavailable`` (transient or permanent) unless the database answers."""
@@ -225,6 +225,19 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+# The loop keeps only weak references to tasks: a shielded end whose caller was cancelled would
+# otherwise have no owner, and a collected end leaves its connection inside a transaction
+# (on SQLite, holding the write lock every other writer then waits for).
+_ENDING: set[asyncio.Task[None]] = set()
+
+
+async def _shielded(ending: Coroutine[Any, Any, None]) -> None:
+    task = asyncio.ensure_future(ending)
+    _ENDING.add(task)
+    task.add_done_callback(_ENDING.discard)
+    await asyncio.shield(task)
 
 
 async def _end(session: AsyncSession, *, commit: bool) -> None:
