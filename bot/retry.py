@@ -13,6 +13,8 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
 
+from bot.backoff import exponential
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -41,10 +43,10 @@ class Backoff:
     factor: float = 2.0
 
     def delays(self) -> Iterator[float]:
-        delay = self.first_s
+        attempt = 1
         while True:
-            yield min(delay, self.cap_s)
-            delay = min(delay * self.factor, self.cap_s)
+            yield exponential(attempt, base=self.first_s, cap=self.cap_s, factor=self.factor)
+            attempt += 1
 
 
 START_BACKOFF = Backoff()

@@ -39,6 +39,7 @@ from telegram.error import (
     TimedOut,
 )
 
+from bot.backoff import exponential
 from bot.delivery.transport import AnswerLost, AnswerTimedOut, Unsent
 
 BACKOFF_BASE_S = 2.0
@@ -111,10 +112,7 @@ def backoff(attempts: int, rng: Callable[[], float] = random.random) -> float:
     The base doubles from 2 s; ``rng()`` in [0, 1) adds up to half of it on top, so after an
     outage hundreds of rows come back spread out instead of in one burst.
     """
-    # The exponent is clamped: a broadcast retried for days reaches attempts where 2**n
-    # overflows a float.
-    doubling = 2.0 ** min(max(attempts - 1, 0), 32)
-    base = min(BACKOFF_BASE_S * doubling, BACKOFF_CAP_S / (1 + _JITTER))
+    base = exponential(attempts, base=BACKOFF_BASE_S, cap=BACKOFF_CAP_S / (1 + _JITTER))
     return float(base * (1 + _JITTER * rng()))
 
 

@@ -24,13 +24,13 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.backoff import exponential
+
 MAX_DELAY_S = 24 * 60 * 60.0
 SUCCESS_JITTER = 0.10
 FAILURE_JITTER = 0.10
 # The failure backoff stops doubling at this fraction of the alert delay.
 BACKOFF_CAP_FRACTION = 0.25
-# 2**17 * 1 s already exceeds a day; a bigger exponent only risks float overflow.
-_MAX_EXPONENT = 17
 
 
 def _server_hint(*hints: float | None) -> float:
@@ -65,8 +65,7 @@ def next_poll_after_failure(
     cap_s: float = MAX_DELAY_S,
 ) -> datetime:
     cap = min(max(cap_s, interval_s), MAX_DELAY_S)
-    exponent = min(max(failures, 1) - 1, _MAX_EXPONENT)
-    delay = min(interval_s * 2**exponent, cap)
+    delay = exponential(failures, base=interval_s, cap=cap)
     delay *= 1.0 + rng.uniform(-FAILURE_JITTER, FAILURE_JITTER)
     # Retry-After is the server's explicit request, so it may exceed the cap (up to a day).
     floor = max(interval_s, _server_hint(retry_after))

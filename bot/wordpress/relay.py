@@ -17,6 +17,7 @@ from enum import StrEnum
 
 import aiohttp
 
+from bot.backoff import exponential
 from bot.i18n import deferred
 from bot.services.outbox import Outbox, notice
 from bot.wordpress.client import Answer, WordPressClient, comment_body, post_id_from_guid, slug_of
@@ -69,7 +70,10 @@ def judge(answer: Answer) -> Judged:
 
 def backoff(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min … capped at an hour: a site down for a day is tried 30-odd times."""
-    return min(BACKOFF_BASE * (1 << min(max(attempts - 1, 0), 12)), BACKOFF_CAP)
+    seconds = exponential(
+        attempts, base=BACKOFF_BASE.total_seconds(), cap=BACKOFF_CAP.total_seconds()
+    )
+    return timedelta(seconds=seconds)
 
 
 class Relay:
