@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.enums import RelayStatus
 from storage.models import Comment
-from storage.repositories.comments import StoredComment, get
-from storage.repositories.enqueue import rowcount
+from storage.repositories.comments import StoredComment, get_many
+from storage.repositories.leases import due_ids
 
 
 async def queue_relay(session: AsyncSession, comment_id: int, now: datetime) -> None:
@@ -26,32 +26,16 @@ async def queue_relay(session: AsyncSession, comment_id: int, now: datetime) -> 
 async def claim_relay(
     session: AsyncSession, now: datetime, lease: timedelta, limit: int
 ) -> list[StoredComment]:
-    """Due comments for the relay, each leased (its next try moved past the lease) by one
-    conditional UPDATE, so two relays never post the same comment at the same time."""
-    due = list(
-        await session.scalars(
-            select(Comment.id)
-            .where(Comment.relay_status == RelayStatus.QUEUED, Comment.relay_next_at <= now)
-            .order_by(Comment.relay_next_at, Comment.id)
-            .limit(limit)
-        )
+    """Due comments for the relay, each leased (its next try moved past the lease) in one
+    UPDATE after a locked pick, so two relays never post the same comment at the same time."""
+    due = and_(Comment.relay_status == RelayStatus.QUEUED, Comment.relay_next_at <= now)
+    ids = await due_ids(session, Comment.id, due, (Comment.relay_next_at, Comment.id), limit)
+    if not ids:
+        return []
+    await session.execute(
+        update(Comment).where(Comment.id.in_(ids), due).values(relay_next_at=now + lease)
     )
-    claimed: list[StoredComment] = []
-    for comment_id in due:
-        result = await session.execute(
-            update(Comment)
-            .where(
-                Comment.id == comment_id,
-                Comment.relay_status == RelayStatus.QUEUED,
-                Comment.relay_next_at <= now,
-            )
-            .values(relay_next_at=now + lease)
-        )
-        if rowcount(result) == 1:
-            stored = await get(session, comment_id)
-            if stored is not None:
-                claimed.append(stored)
-    return claimed
+    return await get_many(session, ids)
 
 
 async def relay_posted(

@@ -35,6 +35,7 @@ from storage.repositories.enqueue import (
     request_redraw,
     rowcount,
 )
+from storage.repositories.leases import due_ids
 
 __all__ = [
     "EDIT_WINDOW",
@@ -132,14 +133,9 @@ async def claim(
             or_(Delivery.lease_until.is_(None), Delivery.lease_until < now),
         ),
     )
-    candidates = (
-        select(Delivery.id)
-        .where(due)
-        .order_by(Delivery.priority, Delivery.due_at, Delivery.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+    ids = await due_ids(
+        session, Delivery.id, due, (Delivery.priority, Delivery.due_at, Delivery.id), limit
     )
-    ids = list((await session.scalars(candidates)).all())
     if not ids:
         return []
     statement = (
