@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from telegram import Bot
 from telegram.ext import Application, ApplicationBuilder
 
-from bot.alerts import Alert, admin_alert
+from bot.alerts import ALERT_KEY, Alert, admin_alert
 from bot.context import CONTEXT_TYPES
 from bot.delivery.limiter import RateLimiter
 from bot.delivery.pacing import PacedReplies
@@ -26,6 +26,7 @@ from bot.delivery.transport import AiohttpRequest
 from bot.feeds.fetch import FeedFetcher
 from bot.handlers import register_all
 from bot.handlers.menu import set_command_menu
+from bot.handlers.role_menu import publish_staff_menus
 from bot.leadership import AlwaysLeader, Leadership, LeaderState, PostgresLeadership
 from bot.services import SERVICES_KEY, Services, build_services
 from bot.services.ingest import Ingest
@@ -90,7 +91,7 @@ def build(settings: Settings) -> Wiring:
     services = build_services(settings, database, limiter)
     reply_transports = make_reply_transports()
     application = make_application(settings, services, reply_transports)
-    alert = admin_alert(application.bot, settings.admin_chat_id, timeout_s=settings.send_timeout)
+    alert: Alert = application.bot_data[ALERT_KEY]
     sender_bot = make_sender_bot(settings.token, settings.telegram_api_url, settings.send_timeout)
     sender = make_sender(settings, database, sender_bot, limiter, alert)
     ingest = make_ingest(settings, database, alert, sender.wake)
@@ -104,6 +105,7 @@ def build(settings: Settings) -> Wiring:
     leadership = make_leadership(settings, database)
     work = [
         command_menu_work(application.bot),
+        staff_menu_work(application),
         ingest_work(ingest, settings, database),
         sender_work(sender, sender_bot, database),
     ]
@@ -179,6 +181,9 @@ def make_application(
         .build()
     )
     application.bot_data[SERVICES_KEY] = services
+    application.bot_data[ALERT_KEY] = admin_alert(
+        application.bot, settings.admin_chat_id, timeout_s=settings.send_timeout
+    )
     register_all(application)
     return application
 
@@ -307,6 +312,11 @@ def make_ingest(
 def command_menu_work(bot: Bot) -> Work:
     """Publish the command menu once Telegram answers (retried by the supervisor)."""
     return Work("command menu", lambda: set_command_menu(bot))
+
+
+def staff_menu_work(application: Application) -> Work:  # type: ignore[type-arg]
+    """Each staff member's command menu (chat scope), once Telegram answers."""
+    return Work("staff menus", lambda: publish_staff_menus(application.bot, application.bot_data))
 
 
 def ingest_work(ingest: Ingest, settings: Settings, database: Database) -> Work:
