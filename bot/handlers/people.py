@@ -7,12 +7,16 @@ menu Telegram refused before they had opened the bot gets it here, at their firs
 
 from __future__ import annotations
 
+import logging
+
 from telegram import Update
 from telegram.ext import Application, TypeHandler
 
 from bot.context import BotContext
 from bot.handlers.role_menu import menu_owed, refresh_menu
 from bot.services.people import Person
+
+log = logging.getLogger(__name__)
 
 # Before every feature's group (0): a command is handled knowing its sender.
 GROUP = -10
@@ -23,7 +27,12 @@ async def remember_sender(update: Update, context: BotContext) -> None:
     user = update.effective_user
     if user is None or user.is_bot:
         return
-    await context.services.people.seen(Person(user.id, user.username, user.full_name))
+    person = Person(user.id, user.username, user.full_name or "")
+    try:
+        await context.services.people.seen(person)
+    except Exception:  # best-effort: the command itself must still be answered, once
+        log.warning("could not remember user %s", user.id, exc_info=True)
+        return
     if menu_owed(context.bot_data, user.id):
         role = await context.services.roles.role_of(user.id)
         await refresh_menu(context.bot, context.bot_data, user.id, role)
