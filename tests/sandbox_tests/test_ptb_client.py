@@ -180,14 +180,14 @@ async def test_command_scopes_as_the_spec_describes_them(bot: telegram.Bot, sb: 
     by_name = telegram.BotCommandScopeChat("@bandoc_kontum")
     await bot.set_my_commands([("start", "Bắt đầu")], scope=by_name)
     assert sb.commands({"type": "chat", "chat_id": group.id}) != []  # one scope, two spellings
-    with pytest.raises(BadRequest, match="(?i)chat not found"):
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
         await bot.set_my_commands([("audit", "Nhật ký")], scope=telegram.BotCommandScopeChat(7))
     channel = sb.channel(-100999, "Kênh")
-    with pytest.raises(BadRequest, match="(?i)channel"):
+    with pytest.raises(BadRequest, match=r"(?i)channel"):
         await bot.set_my_commands([("a", "b")], scope=telegram.BotCommandScopeChat(channel.id))
-    with pytest.raises(BadRequest, match="(?i)BotCommandScope"):
+    with pytest.raises(BadRequest, match=r"(?i)BotCommandScope"):
         await bot.do_api_request("setMyCommands", {"commands": [], "scope": {"type": "chats"}})
-    with pytest.raises(BadRequest, match="(?i)BotCommandScope"):
+    with pytest.raises(BadRequest, match=r"(?i)BotCommandScope"):
         await bot.do_api_request("setMyCommands", {"commands": [], "scope": {"type": "chat"}})
     await bot.delete_my_commands(scope=chat)
     assert await bot.get_my_commands(scope=chat) == ()
