@@ -45,6 +45,27 @@ def action_label(action: AuditAction | str, locale: str) -> str:
             return str(action)
 
 
+def role_label(role: Role, locale: str) -> str:
+    match role:
+        case Role.OWNER:
+            return t("role.owner", locale)
+        case Role.ADMIN:
+            return t("role.admin", locale)
+        case Role.MODERATOR:
+            return t("role.moderator", locale)
+
+
+def _target(line: AuditLine, locale: str) -> str:
+    """What the action was about; for a refusal also the role it needed."""
+    target = line.target or "—"
+    needs = line.details.get("needs") if line.action is AuditAction.REFUSED else None
+    if isinstance(needs, str) and needs in tuple(Role):
+        return t(
+            "audit.refused_target", locale, target=target, role=role_label(Role(needs), locale)
+        )
+    return target
+
+
 def _line(line: AuditLine, context: BotContext) -> Markup:
     actor = line.actor_name or (str(line.actor_id) if line.actor_id is not None else "—")
     return t_html(
@@ -53,7 +74,7 @@ def _line(line: AuditLine, context: BotContext) -> Markup:
         when=format_datetime(line.when, context.locale, context.services.settings.timezone),
         actor=actor,
         action=action_label(line.action, context.locale),
-        target=line.target or "—",
+        target=_target(line, context.locale),
     )
 
 

@@ -174,13 +174,16 @@ async def test_audit_pages_and_forged_page_buttons(database: Database) -> None:
     await grant(database, ADMIN, Role.ADMIN)
     audit = Audit(database)
     for n in range(PAGE_SIZE + 2):
-        await audit.record(READER, AuditAction.REFUSED, f"command:/stats{n}")
+        await audit.record(READER, AuditAction.REFUSED, f"command:/stats{n}", {"needs": "admin"})
     async with Sandbox() as sb, running_bot(sb, database, owner_ids=[OWNER]) as bot:
         admin, reader = sb.user(ADMIN, "Hoa"), sb.user(READER, "Lạ")
         await admin.send("/audit")
         first = await sb.wait_for_message(admin.chat_id)
         assert "trang 1/2" in (first.text or "") and "command:/stats11" in (first.text or "")
-        assert "command:/stats1\n" not in (first.text or "")
+        assert "command:/stats1 " not in (first.text or "")
+        assert f"· {READER} · bị từ chối quyền · command:/stats11 (cần quyền quản trị viên)" in (
+            first.text or ""
+        )
         await admin.tap(first, encode(AuditPageButton(1)))
         await sb.wait_until(lambda: "trang 2/2" in (first.text or ""))
         assert "command:/stats0" in (first.text or "") and "command:/stats11" not in first.text
