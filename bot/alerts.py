@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from telegram import Bot
 
@@ -14,9 +13,6 @@ from bot.logsetup import redact
 log = logging.getLogger(__name__)
 
 Alert = Callable[[str], Awaitable[None]]
-
-# Where the application keeps its alert sink (``bot_data``), for the error handler.
-ALERT_KEY = "alert_admins"
 
 
 def admin_alert(bot: Bot, admin_chat_id: int | None, *, timeout_s: float = 30.0) -> Alert:
@@ -41,9 +37,3 @@ def admin_alert(bot: Bot, admin_chat_id: int | None, *, timeout_s: float = 30.0)
             )  # fmt: skip
 
     return alert_admins
-
-
-def alert_of(bot_data: dict[Any, Any]) -> Alert:
-    """The application's alert sink (set by the composition root)."""
-    alert: Alert = bot_data[ALERT_KEY]
-    return alert

@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from telegram import Bot
 from telegram.ext import Application, ApplicationBuilder
 
-from bot.alerts import ALERT_KEY, Alert, admin_alert
+from bot.alerts import Alert, admin_alert
 from bot.context import CONTEXT_TYPES
 from bot.delivery.limiter import RateLimiter
 from bot.delivery.pacing import PacedReplies
 from bot.delivery.sender import Sender, SenderConfig
 from bot.delivery.transport import AiohttpRequest
+from bot.error_alerts import ERROR_ALERTS_KEY, ErrorAlerts, error_alerts_of
 from bot.feeds.fetch import FeedFetcher
 from bot.handlers import register_all
 from bot.handlers.menu import set_command_menu
@@ -75,6 +76,7 @@ class Wiring:
     # The leader-only loops themselves, for what will report on them (health, metrics).
     ingest: Ingest
     sender: Sender
+    error_alerts: ErrorAlerts  # unhandled errors (handlers, crashed jobs) told to the admins
     # Operations: leader or standby (the runtime sets it), the web server when one is asked
     # for (a port, or webhook mode), and what /healthz and /metrics read.
     leader_state: LeaderState = field(default_factory=LeaderState)
@@ -91,7 +93,8 @@ def build(settings: Settings) -> Wiring:
     services = build_services(settings, database, limiter)
     reply_transports = make_reply_transports()
     application = make_application(settings, services, reply_transports)
-    alert: Alert = application.bot_data[ALERT_KEY]
+    error_alerts = error_alerts_of(application.bot_data)
+    alert = error_alerts.alert
     sender_bot = make_sender_bot(settings.token, settings.telegram_api_url, settings.send_timeout)
     sender = make_sender(settings, database, sender_bot, limiter, alert)
     ingest = make_ingest(settings, database, alert, sender.wake)
@@ -124,6 +127,7 @@ def build(settings: Settings) -> Wiring:
         leadership=leadership,
         work=work,
         alert=alert,
+        error_alerts=error_alerts,
         ingest=ingest,
         sender=sender,
         leader_state=leader_state,
@@ -181,8 +185,10 @@ def make_application(
         .build()
     )
     application.bot_data[SERVICES_KEY] = services
-    application.bot_data[ALERT_KEY] = admin_alert(
-        application.bot, settings.admin_chat_id, timeout_s=settings.send_timeout
+    # The one alert sink, with the unhandled-error reports that go through it (rate-limited).
+    alert = admin_alert(application.bot, settings.admin_chat_id, timeout_s=settings.send_timeout)
+    application.bot_data[ERROR_ALERTS_KEY] = ErrorAlerts(
+        services.error_reports, alert, settings.locale
     )
     register_all(application)
     return application

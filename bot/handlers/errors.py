@@ -9,14 +9,11 @@ import logging
 from telegram import Update
 from telegram.error import BadRequest, Forbidden, NetworkError
 
-from bot.alerts import alert_of
 from bot.context import BotContext
+from bot.error_alerts import error_alerts_of
 from bot.i18n import t
-from bot.logsetup import redact
 
 log = logging.getLogger(__name__)
-
-REPORT_DETAIL_CHARS = 200  # of the error's own text: enough to recognise it, never a dump
 
 # Telegram's answer to answerCallbackQuery after ~15 s, or for a query answered already.
 _QUERY_TOO_OLD = "query is too old"
@@ -43,33 +40,9 @@ async def on_error(update: object, context: BotContext) -> None:
         await report(error, update_id, context)
 
 
-def report_text(error: BaseException, update_id: int | None, left_out: int, locale: str) -> str:
-    """The admin chat's short report: the error's type and first words, masked; no trace."""
-    detail = redact(" ".join(str(error).split()))
-    if len(detail) > REPORT_DETAIL_CHARS:
-        detail = detail[: REPORT_DETAIL_CHARS - 1] + "…"
-    text = t(
-        "error.report",
-        locale,
-        kind=type(error).__name__,
-        detail=detail or "—",
-        update_id=str(update_id) if update_id is not None else "—",
-    )
-    if left_out:
-        text += "\n" + t("error.report_left_out", locale, count=left_out)
-    return text
-
-
 async def report(error: BaseException, update_id: int | None, context: BotContext) -> None:
-    """Tell the admins, unless the same error type was reported within the window."""
-    services = context.services
-    kind = f"{type(error).__module__}.{type(error).__qualname__}"
-    left_out = services.error_reports.admit(kind)
-    if left_out is None:
-        log.info("error report for %s left out: reported within the window", kind)
-        return
-    text = report_text(error, update_id, left_out, services.settings.locale)
-    await alert_of(context.bot_data)(text)
+    """Tell the admins in a short report, unless the same error type was reported recently."""
+    await error_alerts_of(context.bot_data).handler_failed(error, update_id)
 
 
 async def apologise(update: Update, text: str) -> None:
