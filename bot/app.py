@@ -23,9 +23,11 @@ from bot.delivery.limiter import RateLimiter
 from bot.delivery.pacing import PacedReplies
 from bot.delivery.sender import Sender, SenderConfig
 from bot.delivery.transport import AiohttpRequest
+from bot.error_alerts import ERROR_ALERTS_KEY, ErrorAlerts, error_alerts_of
 from bot.feeds.fetch import FeedFetcher
 from bot.handlers import register_all
 from bot.handlers.menu import set_command_menu
+from bot.handlers.role_menu import publish_staff_menus
 from bot.leadership import AlwaysLeader, Leadership, LeaderState, PostgresLeadership
 from bot.services import SERVICES_KEY, Services, build_services
 from bot.services.ingest import Ingest
@@ -74,6 +76,7 @@ class Wiring:
     # The leader-only loops themselves, for what will report on them (health, metrics).
     ingest: Ingest
     sender: Sender
+    error_alerts: ErrorAlerts  # unhandled errors (handlers, crashed jobs) told to the admins
     # Operations: leader or standby (the runtime sets it), the web server when one is asked
     # for (a port, or webhook mode), and what /healthz and /metrics read.
     leader_state: LeaderState = field(default_factory=LeaderState)
@@ -90,7 +93,8 @@ def build(settings: Settings) -> Wiring:
     services = build_services(settings, database, limiter)
     reply_transports = make_reply_transports()
     application = make_application(settings, services, reply_transports)
-    alert = admin_alert(application.bot, settings.admin_chat_id, timeout_s=settings.send_timeout)
+    error_alerts = error_alerts_of(application.bot_data)
+    alert = error_alerts.alert
     sender_bot = make_sender_bot(settings.token, settings.telegram_api_url, settings.send_timeout)
     sender = make_sender(settings, database, sender_bot, limiter, alert)
     ingest = make_ingest(settings, database, alert, sender.wake)
@@ -104,6 +108,7 @@ def build(settings: Settings) -> Wiring:
     leadership = make_leadership(settings, database)
     work = [
         command_menu_work(application.bot),
+        staff_menu_work(application),
         ingest_work(ingest, settings, database),
         sender_work(sender, sender_bot, database),
     ]
@@ -122,6 +127,7 @@ def build(settings: Settings) -> Wiring:
         leadership=leadership,
         work=work,
         alert=alert,
+        error_alerts=error_alerts,
         ingest=ingest,
         sender=sender,
         leader_state=leader_state,
@@ -179,6 +185,11 @@ def make_application(
         .build()
     )
     application.bot_data[SERVICES_KEY] = services
+    # The one alert sink, with the unhandled-error reports that go through it (rate-limited).
+    alert = admin_alert(application.bot, settings.admin_chat_id, timeout_s=settings.send_timeout)
+    application.bot_data[ERROR_ALERTS_KEY] = ErrorAlerts(
+        services.error_reports, alert, settings.locale
+    )
     register_all(application)
     return application
 
@@ -307,6 +318,11 @@ def make_ingest(
 def command_menu_work(bot: Bot) -> Work:
     """Publish the command menu once Telegram answers (retried by the supervisor)."""
     return Work("command menu", lambda: set_command_menu(bot))
+
+
+def staff_menu_work(application: Application) -> Work:  # type: ignore[type-arg]
+    """Each staff member's command menu (chat scope), once Telegram answers."""
+    return Work("staff menus", lambda: publish_staff_menus(application.bot, application.bot_data))
 
 
 def ingest_work(ingest: Ingest, settings: Settings, database: Database) -> Work:

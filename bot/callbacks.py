@@ -248,3 +248,15 @@ class QuietOffButton:
 @dataclasses.dataclass(frozen=True, slots=True)
 class DigestOffButton:
     """/settings: stop the daily digest."""
+
+
+@button("au")
+@dataclasses.dataclass(frozen=True, slots=True)
+class AuditPageButton:
+    """◀ ▶ under /audit: ``au:<page>``, pages counted from 0, newest first."""
+
+    page: int
+
+    def __post_init__(self) -> None:
+        if self.page < 0:
+            raise ValueError("pages count from 0")

@@ -2,7 +2,7 @@
 
 The caller's role is resolved on every call (no cache: a revoked right is gone at once); a
 refusal is the same short, localised sentence everywhere (for a button, the answer to the tap)
-and every refused attempt is logged.
+and every refused attempt is logged and audited (once, here: handlers never audit refusals).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from telegram.constants import ChatMemberStatus, ChatType
 from bot.context import BotContext
 from bot.i18n import t
 from bot.services.roles import allows
-from storage.enums import Role
+from storage.enums import AuditAction, Role
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +45,39 @@ def requires(required: Role) -> Callable[[Handler], Handler]:
                 role or "none",
                 required,
             )
+            await _audit_refusal(update, context, handler.__name__, role, required)
             await refuse(update, context.locale)
 
         return guarded
 
     return decorate
+
+
+def _attempt(update: Update) -> str:
+    """What was tried, for the audit log: the command word or the button's data (capped)."""
+    if update.callback_query is not None:
+        return f"button:{(update.callback_query.data or '')[:64]}"
+    message = update.effective_message
+    words = (message.text or message.caption or "").split() if message is not None else []
+    return f"command:{words[0][:64]}" if words else "command:"
+
+
+async def _audit_refusal(
+    update: Update, context: BotContext, handler: str, role: Role | None, required: Role
+) -> None:
+    user, chat = update.effective_user, update.effective_chat
+    details = {
+        "handler": handler,
+        "role": role.value if role else None,
+        "needs": required.value,
+        "chat_id": chat.id if chat else None,
+    }
+    try:
+        await context.services.audit.record(
+            user.id if user else None, AuditAction.REFUSED, _attempt(update), details
+        )
+    except Exception:  # the refusal still goes out; the log line above records the attempt
+        log.exception("could not audit a refused %s", handler)
 
 
 async def refuse(update: Update, locale: str) -> None:

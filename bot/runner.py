@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
 from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
@@ -138,7 +138,8 @@ class Runtime:
             raise NotReady(f"the Bot API at {url} is unreachable ({error.message})") from None
 
     async def _supervise(self, job: Work) -> None:
-        await supervise(job, backoff=self.backoff, sleep=self.sleep)
+        on_crash = self.wiring.error_alerts.job_crashed
+        await supervise(job, backoff=self.backoff, sleep=self.sleep, on_crash=on_crash)
 
 
 def _classified(error: DatabaseUnavailable) -> Exception:
@@ -207,12 +208,17 @@ class LeaderJobs:
 
 
 async def supervise(
-    job: Work, *, backoff: Backoff = START_BACKOFF, sleep: Sleep = asyncio.sleep
+    job: Work,
+    *,
+    backoff: Backoff = START_BACKOFF,
+    sleep: Sleep = asyncio.sleep,
+    on_crash: Callable[[BaseException, str], Awaitable[None]] | None = None,
 ) -> None:
     """Run a job until it returns; after a crash log it and restart with capped backoff.
 
     An outage (database or Telegram unreachable) is one line; anything else is a bug and is
-    logged with its traceback.
+    logged with its traceback, and reported through ``on_crash`` (the admin chat's short,
+    rate-limited error report).
     """
     loop = asyncio.get_running_loop()
     delays = backoff.delays()
@@ -230,7 +236,19 @@ async def supervise(
                 log.warning("%s: %s; restarting in %g s", job.name, outage, delay)
             else:
                 log.exception("%s crashed; restarting in %g s", job.name, delay)
+                if on_crash is not None:
+                    await _report_crash(on_crash, error, job.name)
             await sleep(delay)
+
+
+async def _report_crash(
+    report: Callable[[BaseException, str], Awaitable[None]], error: BaseException, job: str
+) -> None:
+    """Tell the admins; a failing report is logged and the job still restarts."""
+    try:
+        await report(error, job)
+    except Exception as failure:
+        log.warning("reporting %s's crash failed: %s", job, first_line(failure))
 
 
 def describe_outage(error: BaseException) -> str | None:

@@ -90,3 +90,22 @@ class RelayStatus(StrEnum):
     QUEUED = "queued"
     POSTED = "posted"
     FAILED = "failed"
+
+
+class AuditAction(StrEnum):
+    """What an audit-log line records (``audit_log.action``); one member per kind of action.
+
+    Adding an audited action: a member here and its label ``audit.action.<value>`` in both
+    catalogues (``bot/handlers/audit.py`` names it); write it with ``services.audit.record``.
+    The comment moderation's spellings (``comment.*``) are the ones stored since ISSUE-9.
+    """
+
+    ADMIN_ADDED = "role.admin_added"
+    MODERATOR_ADDED = "role.moderator_added"
+    ADMIN_REMOVED = "role.admin_removed"
+    MODERATOR_REMOVED = "role.moderator_removed"
+    REFUSED = "guard.refused"  # the guard turned a command or a button away
+    COMMENT_APPROVE = "comment.approve"
+    COMMENT_REJECT = "comment.reject"
+    COMMENT_BAN = "comment.ban"
+    COMMENT_UNBAN = "comment.unban"

@@ -417,3 +417,20 @@ class CommentThread(Base):
     group_chat_id: Mapped[int] = mapped_column(BigInteger)
     group_message_id: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class KnownUser(Base):
+    """A person who talked to the bot, so staff can name them as ``@username`` in /addadmin.
+
+    Only what Telegram shows every chat partner (id, @username, name); refreshed when it
+    changes. Usernames are stored lower-cased in ``username_key`` (Telegram's are
+    case-insensitive) beside the spelling the person chose.
+    """
+
+    __tablename__ = "known_users"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    username: Mapped[str | None] = mapped_column(String(64))
+    username_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    full_name: Mapped[str] = mapped_column(String(256), default="")
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

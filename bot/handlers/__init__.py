@@ -8,14 +8,17 @@ from telegram.ext import Application
 def register_all(application: Application) -> None:  # type: ignore[type-arg]
     """Every handler of the bot, fallbacks last, and the error handler."""
     from bot.handlers import (
+        audit,
         buttons,
         comments,
         errors,
         fallbacks,
         membership,
         moderation,
+        people,
         reading,
         settings,
+        staff,
         subscriber,
         topics,
     )
@@ -27,6 +30,9 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
     settings.register(application)
     topics.register(application)
     membership.register(application)
+    people.register(application)  # its own group, before every feature's
+    staff.register(application)
+    audit.register(application)
     comments.register_replies(application)  # free text: after every feature, before fallbacks
     # Fallbacks after every feature's own handlers (same group: the first match wins).
     fallbacks.register(application)

@@ -1,4 +1,6 @@
-"""The application's error handler: log every handler error once, apologise when we can."""
+"""The application's error handler: log every handler error once, apologise when we can, and
+tell the admin chat in a short report (rate-limited per error type, secrets masked; the full
+trace only in the log)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from telegram import Update
 from telegram.error import BadRequest, Forbidden, NetworkError
 
 from bot.context import BotContext
+from bot.error_alerts import error_alerts_of
 from bot.i18n import t
 
 log = logging.getLogger(__name__)
@@ -33,6 +36,13 @@ async def on_error(update: object, context: BotContext) -> None:
     log.error("update %s: handler failed", update_id, exc_info=error)
     if isinstance(update, Update):
         await apologise(update, t("error.generic", context.locale))
+    if error is not None:
+        await report(error, update_id, context)
+
+
+async def report(error: BaseException, update_id: int | None, context: BotContext) -> None:
+    """Tell the admins in a short report, unless the same error type was reported recently."""
+    await error_alerts_of(context.bot_data).handler_failed(error, update_id)
 
 
 async def apologise(update: Update, text: str) -> None:

@@ -10,6 +10,7 @@ from bot.callbacks import StopButton, decode_as, encode, matches
 from bot.context import BotContext
 from bot.guard import group_admins_only
 from bot.handlers.common import command, display_name
+from bot.handlers.role_menu import help_text
 from bot.handlers.settings import describe
 from bot.i18n import t
 from bot.services.subscriptions import Joined, Left, Reader
@@ -89,11 +90,15 @@ async def stop_answer(update: Update, context: BotContext) -> None:
 
 
 async def help_command(update: Update, context: BotContext) -> None:
-    """Explain what the bot does and list its commands."""
-    if update.effective_message is not None:
-        await update.effective_message.reply_text(
-            t("help.text", context.locale), parse_mode=ParseMode.HTML
-        )
+    """Explain what the bot does and list the commands the person's role allows."""
+    message, user = update.effective_message, update.effective_user
+    if message is None:
+        return
+    role = None if user is None else await context.services.roles.role_of(user.id)
+    private = message.chat.type == Chat.PRIVATE
+    await message.reply_text(
+        help_text(role, context.locale, private=private), parse_mode=ParseMode.HTML
+    )
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]

@@ -6,14 +6,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.delivery.limiter import RateLimiter
+from bot.services.audit import Audit
 from bot.services.comment_rules import CommentRules
 from bot.services.comments import Comments
+from bot.services.error_reports import ErrorReports
 from bot.services.membership import Membership
 from bot.services.moderation import Moderation, Publisher
 from bot.services.outbox import Outbox
+from bot.services.people import People
 from bot.services.preferences import Preferences
 from bot.services.reading import Reading
 from bot.services.roles import Roles
+from bot.services.staff import Staff
 from bot.services.subscriptions import Subscriptions
 from bot.services.topics import TopicChoice
 from bot.wordpress.client import WordPressClient
@@ -39,6 +43,11 @@ class Services:
     preferences: Preferences
     topics: TopicChoice
     relay: Relay | None  # None unless NEWSBOT_WORDPRESS_* are all set
+    # Staff management (ISSUE-10): the audit log, people seen, roles, error-report limits.
+    audit: Audit
+    people: People
+    staff: Staff
+    error_reports: ErrorReports
 
 
 def services_of(bot_data: dict[Any, Any]) -> Services:
@@ -73,6 +82,8 @@ def build_services(settings: Settings, database: Database, limiter: RateLimiter)
             database, client, outbox, author_email=settings.wordpress_author_email,
             admin_chat_id=settings.admin_chat_id,
         )  # fmt: skip
+    audit = Audit(database)
+    people = People(database)
     return Services(
         settings=settings,
         database=database,
@@ -87,4 +98,8 @@ def build_services(settings: Settings, database: Database, limiter: RateLimiter)
         preferences=preferences,
         topics=TopicChoice(database, settings.sections),
         relay=relay,
+        audit=audit,
+        people=people,
+        staff=Staff(database, roles, people, audit),
+        error_reports=ErrorReports(),
     )

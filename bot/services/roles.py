@@ -34,6 +34,10 @@ class Roles:
         self._database = database
         self._owners = frozenset(owner_ids)
 
+    @property
+    def owner_ids(self) -> frozenset[int]:
+        return self._owners
+
     async def role_of(self, user_id: int) -> Role | None:
         """The user's role now; no cache, so a revoked right is gone at the next tap."""
         if user_id in self._owners:

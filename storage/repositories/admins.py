@@ -51,3 +51,18 @@ async def revoke(session: AsyncSession, user_id: int) -> bool:
     """Take a user's stored role away; returns whether they had one."""
     result = await session.execute(delete(Admin).where(Admin.user_id == user_id))
     return bool(getattr(result, "rowcount", 0))
+
+
+async def stored_staff(session: AsyncSession) -> list[tuple[int, Role]]:
+    """Every stored admin and moderator, admins first, each by the order they were added."""
+    rows = await session.execute(select(Admin.user_id, Admin.role).order_by(Admin.created_at))
+    staff = []
+    for user_id, stored in rows:
+        try:
+            role = Role(stored)
+        except ValueError:
+            continue
+        if role in STORED_ROLES:
+            staff.append((user_id, role))
+    staff.sort(key=lambda member: STORED_ROLES.index(member[1]))
+    return staff

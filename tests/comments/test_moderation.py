@@ -92,7 +92,10 @@ async def test_a_card_a_refused_tap_and_the_owners_approval_end_to_end(
         assert not sb.stats.errors, "no call refused (no bad HTML anywhere)"
     [done] = await stored_comments(database)
     assert done.status is CommentStatus.APPROVED and done.moderated_by == OWNER
-    assert await audit(database) == [(OWNER, "comment.approve", f"comment:{cid}")]
+    assert await audit(database) == [
+        (stranger.id, "guard.refused", f"button:m:{cid}:approve"),  # the guard audits refusals
+        (OWNER, "comment.approve", f"comment:{cid}"),
+    ]
 
 
 async def test_two_moderators_at_once_make_one_decision(database: Database) -> None:
@@ -196,8 +199,9 @@ async def test_pending_lists_the_queue_with_buttons_and_a_tap_there_edits_that_m
     async with database.session() as session:
         assert (await session.scalars(select(Ban))).all() == []
     assert [a[1] for a in await audit(database)] == [
-        "comment.ban", "comment.approve", "comment.unban"
+        "comment.ban", "comment.approve", "guard.refused", "comment.unban"
     ]  # fmt: skip
+    # (the guard's refusal line: the banned reader's own /unban)
 
 
 async def test_a_forged_moderation_button_changes_nothing(database: Database) -> None:

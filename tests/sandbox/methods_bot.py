@@ -86,8 +86,38 @@ def get_webhook_info(core: Core, p: dict[str, Any]) -> dict[str, Any]:
     return info
 
 
-def _scope_key(p: dict[str, Any]) -> tuple[str, str]:
+# BotCommandScope* in the spec: each type and the fields it has besides ``type``.
+_SCOPE_FIELDS: dict[str, tuple[str, ...]] = {
+    "default": (),
+    "all_private_chats": (),
+    "all_group_chats": (),
+    "all_chat_administrators": (),
+    "chat": ("chat_id",),
+    "chat_administrators": ("chat_id",),
+    "chat_member": ("chat_id", "user_id"),
+}
+_BAD_SCOPE = "can't parse BotCommandScope JSON object"
+
+
+def _scope_key(core: Core, p: dict[str, Any]) -> tuple[str, str]:
+    """The stored key of a command scope, validated as the spec describes BotCommandScope.
+
+    A chat scope names an existing chat (by id or @username; the key is its id, so both
+    spellings are one scope); channel chats are not supported (spec).
+    """
     scope = p.get("scope") or {"type": "default"}
+    if not isinstance(scope, dict):
+        raise bad_request(_BAD_SCOPE)
+    wanted = _SCOPE_FIELDS.get(scope.get("type", ""))
+    if wanted is None or set(scope) != {"type", *wanted}:
+        raise bad_request(_BAD_SCOPE)
+    if "chat_id" in wanted:
+        chat = core.world.find_chat(scope["chat_id"])
+        if chat.type == "channel":
+            raise bad_request("BOT_COMMAND_SCOPE_INVALID: channel chats aren't supported")
+        scope = {**scope, "chat_id": chat.id}
+        if "user_id" in wanted and not isinstance(scope["user_id"], int):
+            raise bad_request(_BAD_SCOPE)
     return json.dumps(scope, sort_keys=True), p.get("language_code", "")
 
 
@@ -104,18 +134,18 @@ def set_my_commands(core: Core, p: dict[str, Any]) -> bool:
         description = command.get("description", "")
         if not isinstance(description, str) or not 1 <= len(description) <= 256:
             raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
-    core.profile.commands[_scope_key(p)] = [
+    core.profile.commands[_scope_key(core, p)] = [
         {"command": c["command"], "description": c["description"]} for c in commands
     ]
     return True
 
 
 def get_my_commands(core: Core, p: dict[str, Any]) -> list[dict[str, Any]]:
-    return core.profile.commands.get(_scope_key(p), [])
+    return core.profile.commands.get(_scope_key(core, p), [])
 
 
 def delete_my_commands(core: Core, p: dict[str, Any]) -> bool:
-    core.profile.commands.pop(_scope_key(p), None)
+    core.profile.commands.pop(_scope_key(core, p), None)
     return True
 
 

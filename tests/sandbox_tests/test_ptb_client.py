@@ -170,6 +170,29 @@ async def test_commands_stored_per_language(bot: telegram.Bot, sb: Sandbox) -> N
     assert await bot.get_my_commands(language_code="vi") == ()
 
 
+async def test_command_scopes_as_the_spec_describes_them(bot: telegram.Bot, sb: Sandbox) -> None:
+    sb.user(1001, "Lan")
+    group = sb.group(-100123, "Bạn đọc Kon Tum", owner=1, username="bandoc_kontum")
+    chat = telegram.BotCommandScopeChat(1001)
+    await bot.set_my_commands([("audit", "Nhật ký")], scope=chat)
+    assert [c.command for c in await bot.get_my_commands(scope=chat)] == ["audit"]
+    assert await bot.get_my_commands() == ()  # another scope: untouched
+    by_name = telegram.BotCommandScopeChat("@bandoc_kontum")
+    await bot.set_my_commands([("start", "Bắt đầu")], scope=by_name)
+    assert sb.commands({"type": "chat", "chat_id": group.id}) != []  # one scope, two spellings
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
+        await bot.set_my_commands([("audit", "Nhật ký")], scope=telegram.BotCommandScopeChat(7))
+    channel = sb.channel(-100999, "Kênh")
+    with pytest.raises(BadRequest, match=r"(?i)channel"):
+        await bot.set_my_commands([("a", "b")], scope=telegram.BotCommandScopeChat(channel.id))
+    with pytest.raises(BadRequest, match=r"(?i)BotCommandScope"):
+        await bot.do_api_request("setMyCommands", {"commands": [], "scope": {"type": "chats"}})
+    with pytest.raises(BadRequest, match=r"(?i)BotCommandScope"):
+        await bot.do_api_request("setMyCommands", {"commands": [], "scope": {"type": "chat"}})
+    await bot.delete_my_commands(scope=chat)
+    assert await bot.get_my_commands(scope=chat) == ()
+
+
 async def test_chat_info_and_members(bot: telegram.Bot, sb: Sandbox) -> None:
     user = sb.user(1001, "Lan")
     group = sb.group(-100123, "Bạn đọc Kon Tum", owner=1)
