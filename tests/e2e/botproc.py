@@ -36,12 +36,17 @@ def env_for(
 
 
 class BotProcess:
-    def __init__(self, process: asyncio.subprocess.Process, log: Path) -> None:
+    def __init__(self, process: asyncio.subprocess.Process, log: Path, offset: int = 0) -> None:
         self.process = process
         self.log = log
+        # A restarted bot appends to the same log: this process's output starts here, so
+        # waiting for "is running" is not satisfied by the previous process's line.
+        self.offset = offset
 
     def output(self) -> str:
-        return self.log.read_text("utf-8", errors="replace")
+        with self.log.open("rb") as handle:
+            handle.seek(self.offset)
+            return handle.read().decode("utf-8", errors="replace")
 
     async def stop(self, sig: int = signal.SIGTERM, limit_s: float = 15.0) -> int:
         if self.process.returncode is None:
@@ -51,12 +56,13 @@ class BotProcess:
 
 async def start_bot(env: dict[str, str], log: Path, cwd: Path) -> BotProcess:
     handle = log.open("ab")
+    offset = handle.tell()
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run",
         cwd=cwd, env={**env, "PYTHONPATH": str(REPO)}, stdout=handle, stderr=handle,
     )  # fmt: skip
     handle.close()
-    return BotProcess(process, log)
+    return BotProcess(process, log, offset)
 
 
 async def wait_for_log(bot: BotProcess, needle: str, count: int = 1, limit_s: float = 30.0) -> str:
