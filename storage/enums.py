@@ -90,3 +90,12 @@ class RelayStatus(StrEnum):
     QUEUED = "queued"
     POSTED = "posted"
     FAILED = "failed"
+
+
+class CommentMode(StrEnum):
+    """How readers comment under a station channel's posts (``channels.comment_mode``)."""
+
+    BUTTON = "button"  # 📖 and 💬 under each post; 💬 opens the bot's private chat (deep link)
+    # No inline buttons at all: Telegram shows a linked discussion group's "Comments" bar only
+    # under posts without an inline keyboard.
+    NATIVE = "native"

@@ -9,9 +9,11 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
     """Every handler of the bot, fallbacks last, and the error handler."""
     from bot.handlers import (
         buttons,
+        channel_admin,
         comments,
         errors,
         fallbacks,
+        feed_admin,
         membership,
         moderation,
         reading,
@@ -27,6 +29,8 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
     settings.register(application)
     topics.register(application)
     membership.register(application)
+    channel_admin.register(application)
+    feed_admin.register(application)
     comments.register_replies(application)  # free text: after every feature, before fallbacks
     # Fallbacks after every feature's own handlers (same group: the first match wins).
     fallbacks.register(application)
