@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 PAUSED = "paused by an admin"  # inactive_reason of a channel an admin paused
 _USERNAME = re.compile(r"@?([A-Za-z][A-Za-z0-9_]{3,31})")
 _LINK = re.compile(r"(?:https?://)?(?:t\.me|telegram\.me)/([A-Za-z][A-Za-z0-9_]{3,31})/?")
-_CHANNEL_ID = re.compile(r"-100\d{5,13}")
+_CHANNEL_ID = re.compile(r"-100\d{4,13}")
 _ADMIN_STATUSES = frozenset({"creator", "administrator"})
 
 
