@@ -12,6 +12,7 @@ from telegram.ext import Application, CallbackQueryHandler
 from bot import callbacks
 from bot.admin_buttons import FeedButton, FeedOp
 from bot.context import BotContext
+from bot.delivery.utf16 import html_visible_len
 from bot.guard import requires
 from bot.handlers.common import command
 from bot.i18n import Markup, format_datetime, format_number, t, t_html
@@ -26,6 +27,9 @@ from storage.enums import Role
 
 # A feed's last error as stored can be a long one-liner; the list shows its start.
 ERROR_LIMIT = 200
+# Below Telegram's 4,096 characters: a feed's block is at most ~2,600 (a 2,048-character URL,
+# a 500-character title, the error's 200), so a message never outgrows the limit.
+PAGE_LIMIT = 3500
 
 
 def _when(moment: datetime | None, context: BotContext) -> str:
@@ -136,14 +140,31 @@ async def list_feeds(update: Update, context: BotContext) -> None:
     if not lines:
         await message.reply_text(t("feeds.none", context.locale))
         return
-    text = "\n\n".join([t_html("feeds.header", context.locale, count=str(len(lines))),
-                        *(feed_text(line, context) for line in lines)])  # fmt: skip
-    await message.reply_text(
-        text,
-        parse_mode=ParseMode.HTML,
-        reply_markup=list_buttons(lines, context.locale),
-        disable_web_page_preview=True,
-    )
+    header = t_html("feeds.header", context.locale, count=str(len(lines)))
+    for part in pages(header, [(line, feed_text(line, context)) for line in lines]):
+        await message.reply_text(
+            "\n\n".join(text for _, text in part if text),
+            parse_mode=ParseMode.HTML,
+            reply_markup=list_buttons([line for line, _ in part if line], context.locale),
+            disable_web_page_preview=True,
+        )
+
+
+def pages(
+    header: str, blocks: list[tuple[FeedLine, str]]
+) -> list[list[tuple[FeedLine | None, str]]]:
+    """The list cut into messages within Telegram's length limit, whole feeds per message (a
+    station with twenty feeds and long errors gets two messages, not a refused one)."""
+    parts: list[list[tuple[FeedLine | None, str]]] = [[(None, header)]]
+    size = html_visible_len(header)
+    for line, text in blocks:
+        length = html_visible_len(text) + 2
+        if size + length > PAGE_LIMIT and len(parts[-1]) > 0:
+            parts.append([])
+            size = 0
+        parts[-1].append((line, text))
+        size += length
+    return parts
 
 
 @requires(Role.ADMIN)
