@@ -4,14 +4,17 @@ pushed), /removefeed keeps the configured ones, /pollnow makes them due."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 
 from bot import callbacks
 from bot.admin_buttons import FeedButton, FeedOp
+from bot.feeds.fetch import FeedFetcher
 from bot.i18n import t
 from bot.services.feed_admin import FeedAdmin, FeedRefusal, FeedRefused, is_private, url_refusal
+from bot.services.ingest import Ingest
 from storage.db import Database
 from storage.models import Feed
 from tests.admin_channels.helpers import (
@@ -185,3 +188,31 @@ async def test_private_addresses_are_refused_by_name_too(database: Database) -> 
     assert url_refusal("https://kontumtv.vn/feed") is None
     assert url_refusal("https://kontumtv.vn:99999/feed") is FeedRefusal.BAD_URL
     assert url_refusal("javascript:alert(1)") is FeedRefusal.BAD_URL
+
+
+async def test_the_running_ingest_loop_picks_up_added_and_removed_feeds(
+    sb: Sandbox, database: Database
+) -> None:
+    url = f"{sb.station_url}{CATEGORY}"
+    publish(sb, CATEGORY, fresh_item(40004, "Lễ hội cồng chiêng Kon Tum"))
+    admin = FeedAdmin(database, [], allow_private=True)
+    async with FeedFetcher(connect_timeout=2, read_timeout=3, total_timeout=5) as fetcher:
+        loop = asyncio.create_task(Ingest(database, fetcher, interval_s=0.2).run_forever(0.05))
+        try:
+            added = await admin.add(OWNER, url)
+            assert not isinstance(added, FeedRefused)
+            for _ in range(200):  # the loop polls it within a tick or two
+                row = await feed_row(database, url)
+                if row is not None and row.primed:
+                    break
+                await asyncio.sleep(0.05)
+            else:
+                raise AssertionError("the running loop never polled the added feed")
+            await admin.remove(OWNER, added.feed.id)
+            await asyncio.sleep(0.5)  # a poll in flight may finish
+            polled = len(sb.station.requests_to(CATEGORY))
+            await asyncio.sleep(1.0)  # five poll intervals
+            assert len(sb.station.requests_to(CATEGORY)) == polled
+        finally:
+            loop.cancel()
+            await asyncio.gather(loop, return_exceptions=True)
