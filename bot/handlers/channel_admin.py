@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from telegram import (
+    BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
@@ -341,6 +342,17 @@ async def channel_topic_tapped(update: Update, context: BotContext) -> None:
         return
     await query.answer(t("channels.saved", context.locale))
     await _show(query.message, card_text(view, context.locale), card_buttons(view, context.locale))
+
+
+def admin_menu(locale: str) -> list[BotCommand]:
+    """This module's entries of the admins' command menu (for the per-role menu)."""
+    return [
+        BotCommand("channels", t("command.channels", locale)),
+        BotCommand("addchannel", t("command.addchannel", locale)),
+        BotCommand("pausechannel", t("command.pausechannel", locale)),
+        BotCommand("resumechannel", t("command.resumechannel", locale)),
+        BotCommand("removechannel", t("command.removechannel", locale)),
+    ]
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot import callbacks
 from bot.admin_buttons import FeedButton, FeedOp
 from bot.context import BotContext
+from bot.delivery.render import is_web_url
 from bot.delivery.utf16 import html_visible_len
 from bot.guard import requires
 from bot.handlers.common import command
@@ -121,7 +122,8 @@ def added_text(added: FeedAdded, context: BotContext) -> Markup:
         url=added.feed.url,
         number=str(added.feed.id),
         item=preview.title,
-        link=preview.url,
+        # A link Telegram would refuse in an href (a hostile feed's javascript:) is not shown.
+        link=preview.url if is_web_url(preview.url) else added.feed.url,
         published=_when(preview.published_at, context),
         count=format_number(preview.items, context.locale),
     )
@@ -267,6 +269,16 @@ async def feed_tapped(update: Update, context: BotContext) -> None:
         case FeedOp.KEEP:
             await query.answer()
             await _show(query.message, t_html("feeds.kept", locale, url=line.url), None)
+
+
+def admin_menu(locale: str) -> list[BotCommand]:
+    """This module's entries of the admins' command menu (for the per-role menu)."""
+    return [
+        BotCommand("feeds", t("command.feeds", locale)),
+        BotCommand("addfeed", t("command.addfeed", locale)),
+        BotCommand("removefeed", t("command.removefeed", locale)),
+        BotCommand("pollnow", t("command.pollnow", locale)),
+    ]
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]

@@ -118,3 +118,19 @@ def test_a_long_feed_list_is_cut_into_messages_telegram_accepts() -> None:
     assert len(parts) > 1
     assert all(html_visible_len("\n\n".join(text for _, text in part)) <= 4096 for part in parts)
     assert [line.id for part in parts for line, _ in part if line] == list(range(1, 21))
+
+
+@pytest.mark.parametrize("locale", ["vi", "en"])
+def test_the_admin_menu_entries_are_commands_telegram_accepts(locale: str) -> None:
+    import re
+
+    from bot.handlers import channel_admin, feed_admin
+
+    entries = channel_admin.admin_menu(locale) + feed_admin.admin_menu(locale)
+    assert [e.command for e in entries] == [
+        "channels", "addchannel", "pausechannel", "resumechannel", "removechannel",
+        "feeds", "addfeed", "removefeed", "pollnow",
+    ]  # fmt: skip
+    for entry in entries:  # setMyCommands: 1-32 of a-z0-9_, a description of 1-256
+        assert re.fullmatch(r"[a-z0-9_]{1,32}", entry.command)
+        assert 1 <= len(entry.description) <= 256 and not entry.description.startswith("command.")
