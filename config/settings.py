@@ -70,6 +70,10 @@ class Settings(BaseSettings):
         default_factory=lambda: ["https://kontumtv.vn/feed"]
     )
     poll_interval: int = Field(default=300, ge=1)
+    # /addfeed: feeds on loopback, private or link-local addresses are refused (an admin's
+    # typo must not make the bot fetch the station's internal network) unless this is true
+    # (an intranet feed, or tests against a local site).
+    feeds_allow_private: bool = False
     # The topic picker's sections (the station's WordPress categories; feeds also list tags).
     sections: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(SECTIONS))
     owner_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)

@@ -109,3 +109,23 @@ class AuditAction(StrEnum):
     COMMENT_REJECT = "comment.reject"
     COMMENT_BAN = "comment.ban"
     COMMENT_UNBAN = "comment.unban"
+    CHANNEL_ADD = "channel.add"
+    CHANNEL_IMAGES = "channel.images"
+    CHANNEL_SILENT = "channel.silent"
+    CHANNEL_COMMENTS = "channel.comments"
+    CHANNEL_TOPIC = "channel.topic"
+    CHANNEL_PAUSE = "channel.pause"
+    CHANNEL_RESUME = "channel.resume"
+    CHANNEL_REMOVE = "channel.remove"
+    FEED_ADD = "feed.add"
+    FEED_REMOVE = "feed.remove"
+    FEED_POLL_NOW = "feed.poll_now"
+
+
+class CommentMode(StrEnum):
+    """How readers comment under a station channel's posts (``channels.comment_mode``)."""
+
+    BUTTON = "button"  # 📖 and 💬 under each post; 💬 opens the bot's private chat (deep link)
+    # No inline buttons at all: Telegram shows a linked discussion group's "Comments" bar only
+    # under posts without an inline keyboard.
+    NATIVE = "native"

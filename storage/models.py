@@ -24,11 +24,14 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from storage.enums import (
     Audience,
+    CommentMode,
     CommentSource,
     CommentStatus,
     DeliveryStatus,
@@ -243,6 +246,11 @@ class Channel(Base):
     discussion_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     inactive_reason: Mapped[str | None] = mapped_column(String(200))
+    # Revision 0006: posts without a notification, and how readers comment (see CommentMode).
+    silent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    comment_mode: Mapped[CommentMode] = mapped_column(
+        EnumString(CommentMode, 16), default=CommentMode.BUTTON, server_default="button"
+    )
 
 
 class ChannelTopic(Base):
@@ -290,6 +298,10 @@ class Delivery(Base):
     locale: Mapped[str] = mapped_column(String(8), default="vi")
     with_image: Mapped[bool] = mapped_column(Boolean, default=True)
     silent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Revision 0006: False renders the message without inline buttons (a channel in native
+    # comment mode), fixed when the row is queued like with_image and silent.
+    # No Python default: statements that do not name it (written for older revisions) still work.
+    with_buttons: Mapped[bool] = mapped_column(Boolean, server_default=true())
     # JSON object rendered by the message kind's renderer; NULL for articles.
     payload: Mapped[str | None] = mapped_column(Text)
     # Identity of a non-article message, e.g. "broadcast:17" or "burst:3:2026-12-01T08:00".

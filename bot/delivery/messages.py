@@ -47,6 +47,7 @@ from bot.delivery.render import (
     clean_text,
     escape_text,
     is_web_url,
+    without_buttons,
 )
 from bot.delivery.utf16 import html_visible_len, html_visible_text, truncate_utf16
 from bot.i18n import (
@@ -92,18 +93,35 @@ def renderable_kinds() -> frozenset[MessageKind]:
 
 
 def render_message(
-    kind: MessageKind, payload: str, *, locale: str, with_image: bool, tz: str
+    kind: MessageKind,
+    payload: str,
+    *,
+    locale: str,
+    with_image: bool,
+    tz: str,
+    buttons: bool = True,
 ) -> RenderedMessage:
     """Render a stored payload (JSON text); cached per (kind, payload, locale, variant).
 
     The payload text is the cache key, so its JSON is parsed once however many rows carry it
-    (``deliveries.encode_payload`` writes equal payloads as equal strings).
+    (``deliveries.encode_payload`` writes equal payloads as equal strings). ``buttons=False``
+    is the variant without an inline keyboard (a channel in native comment mode).
     """
+    if not buttons:
+        return _without_buttons_cached(kind, payload, locale, with_image, tz)
     return _render_cached(kind, payload, locale, with_image, tz)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _without_buttons_cached(
+    kind: MessageKind, payload: str, locale: str, with_image: bool, tz: str
+) -> RenderedMessage:
+    return without_buttons(_render_cached(kind, payload, locale, with_image, tz))
 
 
 def render_message_cache_clear() -> None:
     _render_cached.cache_clear()
+    _without_buttons_cached.cache_clear()
 
 
 @lru_cache(maxsize=CACHE_SIZE)

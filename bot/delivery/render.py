@@ -19,6 +19,7 @@ How the sender uses a :class:`RenderedMessage`:
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 import unicodedata
@@ -81,13 +82,16 @@ def render(
     locale: str = "vi",
     with_image: bool = True,
     tz: str = DEFAULT_TZ,
+    buttons: bool = True,
 ) -> RenderedMessage:
-    """Render ``article`` for ``locale``; cached per (id, revision, locale, with_image, tz).
+    """Render ``article`` for ``locale``; cached per (id, revision, locale, variant, tz).
 
     The same :class:`RenderedMessage` object is returned for repeated calls, so a broadcast to
-    100,000 chats renders once. A changed article must carry a new ``revision``.
+    100,000 chats renders once. A changed article must carry a new ``revision``. The variant
+    is ``with_image`` and ``buttons`` (False: no inline keyboard, for a channel that keeps
+    Telegram's native discussion comments).
     """
-    return _render_cached(_ByRevision(article), locale, with_image, tz)
+    return _render_cached(_ByRevision(article), locale, with_image, tz, buttons)
 
 
 def render_cache_clear() -> None:
@@ -113,8 +117,16 @@ class _ByRevision:
 
 
 @lru_cache(maxsize=CACHE_SIZE)
-def _render_cached(ref: _ByRevision, locale: str, with_image: bool, tz: str) -> RenderedMessage:
-    return _render(ref.article, locale, with_image, tz)
+def _render_cached(
+    ref: _ByRevision, locale: str, with_image: bool, tz: str, buttons: bool = True
+) -> RenderedMessage:
+    rendered = _render(ref.article, locale, with_image, tz)
+    return rendered if buttons else without_buttons(rendered)
+
+
+def without_buttons(message: RenderedMessage) -> RenderedMessage:
+    """The same message with no inline keyboard (cached by the callers, one per variant)."""
+    return dataclasses.replace(message, reply_markup=None)
 
 
 def _render(article: ArticleView, locale: str, with_image: bool, tz: str) -> RenderedMessage:

@@ -296,10 +296,13 @@ class Sender:
         tz = self.config.timezone
         if row.message_kind is _ARTICLE:
             assert view is not None  # _send_batch fails article rows without one
-            return render(view, locale=row.locale, with_image=row.with_image, tz=tz)
+            return render(
+                view, locale=row.locale, with_image=row.with_image, tz=tz, buttons=row.with_buttons
+            )
         return render_message(
-            row.message_kind, row.payload or "", locale=row.locale, with_image=row.with_image, tz=tz
-        )
+            row.message_kind, row.payload or "", locale=row.locale, with_image=row.with_image,
+            tz=tz, buttons=row.with_buttons,
+        )  # fmt: skip
 
     async def _send(
         self, row: Claimed, view: ArticleView | None, message: RenderedMessage

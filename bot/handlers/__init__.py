@@ -10,9 +10,11 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
     from bot.handlers import (
         audit,
         buttons,
+        channel_admin,
         comments,
         errors,
         fallbacks,
+        feed_admin,
         membership,
         moderation,
         people,
@@ -33,6 +35,8 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
     people.register(application)  # its own group, before every feature's
     staff.register(application)
     audit.register(application)
+    channel_admin.register(application)
+    feed_admin.register(application)
     comments.register_replies(application)  # free text: after every feature, before fallbacks
     # Fallbacks after every feature's own handlers (same group: the first match wins).
     fallbacks.register(application)

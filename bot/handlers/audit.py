@@ -41,6 +41,28 @@ def action_label(action: AuditAction | str, locale: str) -> str:
             return t("audit.action.comment_ban", locale)
         case AuditAction.COMMENT_UNBAN:
             return t("audit.action.comment_unban", locale)
+        case AuditAction.CHANNEL_ADD:
+            return t("audit.action.channel_add", locale)
+        case AuditAction.CHANNEL_IMAGES:
+            return t("audit.action.channel_images", locale)
+        case AuditAction.CHANNEL_SILENT:
+            return t("audit.action.channel_silent", locale)
+        case AuditAction.CHANNEL_COMMENTS:
+            return t("audit.action.channel_comments", locale)
+        case AuditAction.CHANNEL_TOPIC:
+            return t("audit.action.channel_topic", locale)
+        case AuditAction.CHANNEL_PAUSE:
+            return t("audit.action.channel_pause", locale)
+        case AuditAction.CHANNEL_RESUME:
+            return t("audit.action.channel_resume", locale)
+        case AuditAction.CHANNEL_REMOVE:
+            return t("audit.action.channel_remove", locale)
+        case AuditAction.FEED_ADD:
+            return t("audit.action.feed_add", locale)
+        case AuditAction.FEED_REMOVE:
+            return t("audit.action.feed_remove", locale)
+        case AuditAction.FEED_POLL_NOW:
+            return t("audit.action.feed_poll_now", locale)
         case _:
             return str(action)
 

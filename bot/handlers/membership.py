@@ -22,6 +22,9 @@ async def bot_membership_changed(update: Update, context: BotContext) -> None:
             actor_id=change.from_user.id,
             title=change.chat.title,
             username=change.chat.username,
+            # Only an administrator's status carries the right; absent (a group) means no limit.
+            can_post=getattr(change.new_chat_member, "can_post_messages", None) is not False,
+            at=change.date,
         )
     )
 

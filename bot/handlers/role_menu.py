@@ -16,6 +16,7 @@ from typing import Any
 from telegram import Bot, BotCommand, BotCommandScopeChat
 from telegram.error import BadRequest, Forbidden
 
+from bot.handlers import channel_admin, feed_admin
 from bot.handlers.menu import bot_commands
 from bot.i18n import LOCALES, Markup, t, t_html
 from bot.services import services_of
@@ -40,7 +41,11 @@ def role_commands(role: Role, locale: str) -> list[BotCommand]:
                 BotCommand("unban", t("command.unban", locale)),
             ]
         case Role.ADMIN:
-            return [BotCommand("audit", t("command.audit", locale))]
+            return [
+                *channel_admin.admin_menu(locale),
+                *feed_admin.admin_menu(locale),
+                BotCommand("audit", t("command.audit", locale)),
+            ]
         case Role.OWNER:
             return [
                 BotCommand("admins", t("command.admins", locale)),

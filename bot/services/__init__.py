@@ -7,9 +7,11 @@ from typing import Any
 
 from bot.delivery.limiter import RateLimiter
 from bot.services.audit import Audit
+from bot.services.channels import ChannelAdmin
 from bot.services.comment_rules import CommentRules
 from bot.services.comments import Comments
 from bot.services.error_reports import ErrorReports
+from bot.services.feed_admin import FeedAdmin
 from bot.services.membership import Membership
 from bot.services.moderation import Moderation, Publisher
 from bot.services.outbox import Outbox
@@ -48,6 +50,8 @@ class Services:
     people: People
     staff: Staff
     error_reports: ErrorReports
+    channel_admin: ChannelAdmin  # /channels, /addchannel… (admins)
+    feed_admin: FeedAdmin  # /feeds, /addfeed… (admins)
 
 
 def services_of(bot_data: dict[Any, Any]) -> Services:
@@ -59,6 +63,7 @@ def services_of(bot_data: dict[Any, Any]) -> Services:
 def build_services(settings: Settings, database: Database, limiter: RateLimiter) -> Services:
     """Every use case the handlers and background work need, built once by the composition root."""
     roles = Roles(database, settings.owner_ids)
+    topics = TopicChoice(database, settings.sections)
     preferences = Preferences(database)
     # The runtime connects the outbox to the sender (``outbox.on_enqueue(sender.wake)``);
     # until then queued cards and notices go out at the sender's next idle poll (1 s).
@@ -90,16 +95,25 @@ def build_services(settings: Settings, database: Database, limiter: RateLimiter)
         limiter=limiter,
         roles=roles,
         subscriptions=Subscriptions(database, preferences),
-        membership=Membership(database, roles),
+        membership=Membership(database, roles, admin_chat_id=settings.admin_chat_id),
         comments=Comments(database, moderation, publisher, rules),
         moderation=moderation,
         outbox=outbox,
         reading=Reading(database),
         preferences=preferences,
-        topics=TopicChoice(database, settings.sections),
+        topics=topics,
         relay=relay,
         audit=audit,
         people=people,
         staff=Staff(database, roles, people, audit),
         error_reports=ErrorReports(),
+        channel_admin=ChannelAdmin(database, topics.sections, record=audit.record_action),
+        feed_admin=FeedAdmin(
+            database,
+            settings.feeds,
+            allow_private=settings.feeds_allow_private,
+            summary_limit=settings.summary_limit,
+            locale=settings.locale,
+            record=audit.record_action,
+        ),
     )

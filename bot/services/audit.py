@@ -73,6 +73,12 @@ class Audit:
         async with self._database.session() as session:
             await self.record_in(session, actor, action, target, details)
 
+    async def record_action(
+        self, actor: int, action: AuditAction, target: str | None, details: str | None
+    ) -> None:
+        """The channel and feed admin services' recorder (``admin_actions.Recorder``)."""
+        await self.record(actor, action, target, None if details is None else {"value": details})
+
     async def record_in(
         self,
         session: AsyncSession,

@@ -92,6 +92,7 @@ class Claimed(NamedTuple):
     ref: str | None = None
     expires_at: datetime | None = None
     created_at: datetime | None = None
+    with_buttons: bool = True  # False: rendered without inline buttons (revision 0006)
 
 
 _CLAIM_COLUMNS = (
@@ -112,6 +113,7 @@ _CLAIM_COLUMNS = (
     Delivery.ref,
     Delivery.expires_at,
     Delivery.created_at,
+    Delivery.with_buttons,
 )
 
 

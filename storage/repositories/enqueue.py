@@ -39,7 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.enums import Audience, DeliveryStatus, MessageKind
+from storage.enums import Audience, CommentMode, DeliveryStatus, MessageKind
 from storage.models import (
     ArticleTopic,
     Channel,
@@ -107,7 +107,7 @@ def _in_quiet_hours(minute_of_day: int) -> Any:
 _ENQUEUE_COLUMNS = [
     "article_id", "chat_id", "kind", "message_kind", "priority", "status", "locale",
     "with_image", "silent", "payload", "ref", "expires_at", "due_at", "attempts",
-    "sent_as_photo", "created_at",
+    "sent_as_photo", "created_at", "with_buttons",
 ]  # fmt: skip
 
 
@@ -122,8 +122,11 @@ class _Message:
     now: datetime
     expires_at: datetime | None
 
-    def rows_for(self, audience: Audience, chat: Any, silent: Any) -> Any:
-        """SELECT producing one outbox row per recipient, columns in ``_ENQUEUE_COLUMNS`` order."""
+    def rows_for(self, audience: Audience, chat: Any, silent: Any, with_buttons: Any = None) -> Any:
+        """SELECT producing one outbox row per recipient, columns in ``_ENQUEUE_COLUMNS`` order.
+
+        ``with_buttons`` (a SQL expression) picks the rendering variant; default: buttons on.
+        """
         return select(
             literal(self.article_id, Integer),
             chat.chat_id,
@@ -141,6 +144,7 @@ class _Message:
             literal(0, Integer),
             literal(False, Boolean),
             literal(self.now, Delivery.created_at.type),
+            literal(True, Boolean) if with_buttons is None else with_buttons,
         )
 
 
@@ -157,9 +161,10 @@ def _topic_audiences(message: _Message, topics: Any, local_minute: int) -> tuple
             SubscriberTopic.chat_id == Subscriber.chat_id, SubscriberTopic.topic_id.in_(topics)
         ),
     )
-    channels = message.rows_for(Audience.CHANNEL, Channel, literal(False, Boolean)).where(
-        Channel.active.is_(True), channel_match
-    )
+    # A channel's own settings: silent posts, and no buttons in native comment mode.
+    channels = message.rows_for(
+        Audience.CHANNEL, Channel, Channel.silent, Channel.comment_mode == CommentMode.BUTTON.value
+    ).where(Channel.active.is_(True), channel_match)
     instant = message.rows_for(Audience.INSTANT, Subscriber, _in_quiet_hours(local_minute)).where(
         Subscriber.active.is_(True), Subscriber.instant.is_(True), subscriber_match
     )

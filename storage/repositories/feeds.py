@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Feed, utcnow
+from storage.models import Article, Feed, utcnow
 
 
 async def ensure_feeds(
@@ -76,3 +76,52 @@ async def record_not_modified(
     if last_modified:
         values["last_modified"] = last_modified
     await session.execute(update(Feed).where(Feed.id == feed_id).values(**values))
+
+
+async def active_feeds(session: AsyncSession) -> list[Feed]:
+    """Every feed being polled, in the order they were added."""
+    query = select(Feed).where(Feed.active.is_(True)).order_by(Feed.id)
+    return list((await session.scalars(query)).all())
+
+
+async def article_counts(session: AsyncSession, feed_ids: Sequence[int]) -> dict[int, int]:
+    """Articles stored per feed (one grouped COUNT)."""
+    if not feed_ids:
+        return {}
+    rows = await session.execute(
+        select(Article.feed_id, func.count())
+        .where(Article.feed_id.in_(list(feed_ids)))
+        .group_by(Article.feed_id)
+    )
+    return {int(feed_id): int(count) for feed_id, count in rows.all()}
+
+
+async def add(session: AsyncSession, url: str, *, title: str | None, now: datetime) -> Feed:
+    """Poll ``url`` from now on. Its first poll stores what it lists as backlog (never pushed),
+    also for a feed removed earlier and added again: what it published meanwhile is old news."""
+    feed = await find_by_url(session, url)
+    if feed is None:
+        feed = Feed(url=url, created_at=now)
+        session.add(feed)
+    feed.title = title or feed.title
+    feed.active, feed.primed, feed.next_poll_at = True, False, now
+    feed.etag = feed.last_modified = None
+    feed.failures, feed.last_error, feed.alerted_down = 0, None, False
+    await session.flush()
+    return feed
+
+
+async def deactivate(session: AsyncSession, feed_id: int) -> bool:
+    """Stop polling a feed; its articles stay (they may be linked from sent messages)."""
+    result = await session.execute(
+        update(Feed).where(Feed.id == feed_id, Feed.active.is_(True)).values(active=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def poll_now(session: AsyncSession, now: datetime, feed_id: int | None = None) -> int:
+    """Make active feeds (or one) due at once; the ingest loop starts them on its next tick."""
+    query = update(Feed).where(Feed.active.is_(True)).values(next_poll_at=now)
+    if feed_id is not None:
+        query = query.where(Feed.id == feed_id)
+    return int(getattr(await session.execute(query), "rowcount", 0) or 0)

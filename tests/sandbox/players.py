@@ -130,6 +130,21 @@ class SandboxUser:
         await asyncio.sleep(0)
         return query_id
 
+    async def forward(self, post: SentMessage) -> SentMessage:
+        """Forward a channel's post to the bot (private chat): ``forward_origin`` of type
+        ``channel``, as Telegram sends it when the channel does not hide its author."""
+        world = self._core.world
+        channel = world.chats[post.chat_id]
+        if channel.type != "channel":
+            raise SandboxError("forward_origin 'channel' needs a channel's post")
+        origin = {"type": "channel", "chat": channel.api, "message_id": post.message_id,
+                  "date": post.date}  # fmt: skip
+        msg = world.user_message(
+            self.user, self._chat(None), post.text or "", extra={"forward_origin": origin}
+        )
+        await asyncio.sleep(0)
+        return msg
+
     async def join(self, chat: ChatRef, *, admin: bool = False) -> None:
         target = self._chat(chat)
         world = self._core.world

@@ -192,6 +192,24 @@ class Sandbox:
         )
         await asyncio.sleep(0)
 
+    async def set_bot_can_post(
+        self, channel: ChatRef, can_post: bool, *, by: int | None = None
+    ) -> None:
+        """A channel's owner changes the bot's "Post messages" right (it stays an administrator):
+        a my_chat_member update whose new status carries ``can_post_messages``."""
+        target = self._chat(channel)
+        if target.type != "channel" or target.bot_status != "administrator":
+            raise SandboxError("the bot's posting right exists only as a channel's administrator")
+        old = self.world.member_json(self.world.bot, "administrator", target)
+        target.bot_can_post = can_post
+        new = self.world.member_json(self.world.bot, "administrator", target)
+        self.world.updates.push(
+            "my_chat_member",
+            {"chat": target.api, "from": self._actor(by).api(), "date": int(time.time()),
+             "old_chat_member": old, "new_chat_member": new},
+        )  # fmt: skip
+        await asyncio.sleep(0)
+
     async def kick_bot(self, chat: ChatRef) -> None:
         """Sends then fail with 403 "bot was kicked from the channel chat" (or group chat)."""
         await self.remove_bot_from(chat, kicked=True)

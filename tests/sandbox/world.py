@@ -75,6 +75,8 @@ class Chat:
     api: dict[str, Any] = field(default_factory=dict)
     # A channel's discussion group (or the group's channel): posts are forwarded there.
     linked_chat_id: int | None = None
+    # The bot's can_post_messages as a channel's administrator (False: it may not post).
+    bot_can_post: bool = True
 
     def __post_init__(self) -> None:
         self.api = {"id": self.id, "type": self.type}
@@ -149,7 +151,7 @@ class World:
         if chat.type == "channel":
             if status == "left":
                 raise bad_request(CHAT_NOT_FOUND)
-            if status != "administrator":
+            if status != "administrator" or not chat.bot_can_post:
                 raise bad_request("need administrator rights in the channel chat")
         elif status == "left":
             raise forbidden(f"bot is not a member of the {chat.kind_word}")
@@ -298,6 +300,8 @@ class World:
             data.update(_ADMIN_RIGHTS)
             if chat.type == "channel":
                 data.update(_CHANNEL_RIGHTS)
+                if user.id == self.bot.id:
+                    data["can_post_messages"] = chat.bot_can_post
         elif status == "creator":
             data["is_anonymous"] = False
         elif status == "kicked":

@@ -12,6 +12,7 @@ import pytest
 from alembic import command
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import load_only
 
 from storage.db import Database, alembic_config
 from storage.enums import Audience, DeliveryStatus, MessageKind
@@ -67,6 +68,15 @@ async def seed(database: Database, subscribers: int = 5) -> int:
 async def rows(database: Database) -> list[Delivery]:
     async with database.session() as session:
         return list((await session.scalars(select(Delivery).order_by(Delivery.id))).all())
+
+
+async def rows_0002(database: Database) -> list[Delivery]:
+    """Rows of a database at revision 0002: only the columns that revision has."""
+    columns = (Delivery.kind, Delivery.priority, Delivery.status, Delivery.message_kind,
+               Delivery.payload, Delivery.ref, Delivery.expires_at)  # fmt: skip
+    query = select(Delivery).options(load_only(*columns)).order_by(Delivery.id)
+    async with database.session() as session:
+        return list((await session.scalars(query)).all())
 
 
 async def test_enqueue_picks_exactly_the_matching_audience(database: Database) -> None:
@@ -417,7 +427,7 @@ async def test_upgrading_keeps_queued_articles_with_their_audience_and_priority(
                 await conn.execute(text(statement))
         await old.upgrade("0002")  # later revisions have their own upgrade tests
         assert await old.current_revision() == "0002"
-        got = await rows(old)
+        got = await rows_0002(old)
         assert [(r.kind, r.priority, r.status, r.message_kind) for r in got] == [
             (Audience.CHANNEL, 1, DeliveryStatus.SENT, MessageKind.ARTICLE),
             (Audience.INSTANT, 2, DeliveryStatus.PENDING, MessageKind.ARTICLE),
