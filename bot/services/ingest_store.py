@@ -61,6 +61,7 @@ def to_new_article(
         text=draft.text,
         content_hash=draft.content_hash,
         search_text=folded,
+        search_title=None if folded is None else fold(draft.title),
     )
 
 

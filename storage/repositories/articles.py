@@ -53,6 +53,8 @@ class NewArticle:
     text: str
     content_hash: str
     search_text: str | None
+    # The folded title alone (``search_title``); None keeps what is stored.
+    search_title: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,6 +323,7 @@ def _new_row(feed_id: int, item: NewArticle, *, now: datetime, backlog: bool) ->
         "revision": 1,
         "content_hash": item.content_hash,
         "search_text": _search_text(item),
+        "search_title": item.search_title,
         "backlog": backlog,
     }
 
@@ -340,6 +343,8 @@ def _revise(article: Article, item: NewArticle, now: datetime) -> None:
     article.image_url = item.image_url or article.image_url
     article.content_hash = item.content_hash
     article.search_text = _search_text(item)
+    if item.search_title is not None:
+        article.search_title = item.search_title
     article.revision += 1
     article.updated_at = now
 
