@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from bot.delivery.limiter import RateLimiter
@@ -10,12 +11,15 @@ from bot.services.comment_rules import CommentRules
 from bot.services.comments import Comments
 from bot.services.membership import Membership
 from bot.services.moderation import Moderation, Publisher
+from bot.services.onboarding import Onboarding
 from bot.services.outbox import Outbox
 from bot.services.preferences import Preferences
 from bot.services.reading import Reading
 from bot.services.roles import Roles
+from bot.services.sections import Sections
 from bot.services.subscriptions import Subscriptions
 from bot.services.topics import TopicChoice
+from bot.wordpress.categories import fetch_sections
 from bot.wordpress.client import WordPressClient
 from bot.wordpress.relay import Relay
 from config import Settings
@@ -39,6 +43,7 @@ class Services:
     preferences: Preferences
     topics: TopicChoice
     relay: Relay | None  # None unless NEWSBOT_WORDPRESS_* are all set
+    onboarding: Onboarding
 
 
 def services_of(bot_data: dict[Any, Any]) -> Services:
@@ -73,18 +78,25 @@ def build_services(settings: Settings, database: Database, limiter: RateLimiter)
             database, client, outbox, author_email=settings.wordpress_author_email,
             admin_chat_id=settings.admin_chat_id,
         )  # fmt: skip
+    site = settings.wordpress_url if settings.sections_from_wordpress else None
+    sections = Sections(
+        database, settings.sections, fetch=None if site is None else partial(fetch_sections, site)
+    )
+    subscriptions = Subscriptions(database, preferences)
+    topics = TopicChoice(database, sections)
     return Services(
         settings=settings,
         database=database,
         limiter=limiter,
         roles=roles,
-        subscriptions=Subscriptions(database, preferences),
+        subscriptions=subscriptions,
         membership=Membership(database, roles),
         comments=Comments(database, moderation, publisher, rules),
         moderation=moderation,
         outbox=outbox,
         reading=Reading(database),
         preferences=preferences,
-        topics=TopicChoice(database, settings.sections),
+        topics=topics,
         relay=relay,
+        onboarding=Onboarding(subscriptions, topics),
     )
