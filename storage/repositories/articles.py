@@ -93,6 +93,8 @@ class StoreResult:
     revised: list[Article] = field(default_factory=list)
     merged: int = 0  # seen before under another feed or guid; topics merged
     unchanged: int = 0
+    # Stored articles that gained topics in this batch: article id -> the new topic ids.
+    gained: dict[int, list[int]] = field(default_factory=dict)
 
     @property
     def new_ids(self) -> list[int]:
@@ -210,7 +212,9 @@ async def store(
                 result.merged += 1
             else:
                 result.unchanged += 1
-            _merge_topics(found, item_topics)
+            added = _merge_topics(found, item_topics)
+            if added:
+                result.gained.setdefault(found.id, []).extend(added)
         if item.guid not in known.entries and item.guid not in new_entries:
             new_entries[item.guid] = found.url if found is not None else item.url
     await session.flush()
@@ -349,8 +353,12 @@ def _revise(article: Article, item: NewArticle, now: datetime) -> None:
     article.updated_at = now
 
 
-def _merge_topics(article: Article, topics: Sequence[Topic]) -> None:
-    """A story repeated by a category feed gains that feed's topics."""
+def _merge_topics(article: Article, topics: Sequence[Topic]) -> list[int]:
+    """A story repeated by a category feed (or revised into a new section) gains those topics;
+    returns the ids of the topics it did not have."""
+    added: list[int] = []
     for topic in topics:
         if topic not in article.topics:
             article.topics.append(topic)
+            added.append(topic.id)
+    return added
