@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import exists, func, select, text
+from sqlalchemy import bindparam, exists, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -96,51 +96,35 @@ async def matching(session: AsyncSession, words: Sequence[str], *, limit: int) -
     return _headlines([tuple(row) for row in rows.all()])
 
 
-_SQLITE_TITLE = (
-    "articles.id IN (SELECT rowid FROM articles_title_fts WHERE articles_title_fts MATCH :title)"
-)
-_PG_TITLE = (
-    "to_tsvector('simple', coalesce(articles.search_title, '')) "
-    "@@ plainto_tsquery('simple', :title)"
-)
+# The ranked search reads ids straight off the full-text indexes, newest stored first (ids
+# follow publication: ingest stores each poll oldest first). FTS5 streams a match's rowids in
+# that order and stops at the LIMIT; joining the index to ``articles`` and sorting by
+# ``published_at`` instead materialised every match: 518 ms p95 over 200,000 articles.
+_SQLITE = {
+    "titles": "SELECT rowid FROM articles_title_fts WHERE articles_title_fts MATCH :q"
+    " ORDER BY rowid DESC LIMIT :n",
+    "count": "SELECT count(*) FROM (SELECT rowid FROM articles_fts WHERE articles_fts MATCH :q"
+    " LIMIT :n)",
+    "body": "SELECT rowid FROM articles_fts WHERE articles_fts MATCH :q{exclude}"
+    " ORDER BY rowid DESC LIMIT :n OFFSET :o",
+    "exclude": " AND rowid NOT IN :titles",
+}
+_POSTGRES = {
+    "titles": "SELECT id FROM articles WHERE to_tsvector('simple', coalesce(search_title, ''))"
+    " @@ plainto_tsquery('simple', :q) ORDER BY id DESC LIMIT :n",
+    "count": "SELECT count(*) FROM (SELECT 1 FROM articles WHERE to_tsvector('simple',"
+    " search_text) @@ plainto_tsquery('simple', :q) LIMIT :n) AS hits",
+    "body": "SELECT id FROM articles WHERE to_tsvector('simple', search_text)"
+    " @@ plainto_tsquery('simple', :q){exclude} ORDER BY id DESC LIMIT :n OFFSET :o",
+    "exclude": " AND id NOT IN :titles",
+}
 
 
-def _title_match(session: AsyncSession, words: Sequence[str]) -> ColumnElement[bool]:
-    """Every word in the folded title (its own index, migration 0009)."""
-    if session.get_bind().dialect.name == "sqlite":
-        return text(_SQLITE_TITLE).bindparams(title=_fts_phrase(words))  # type: ignore[return-value]
-    return text(_PG_TITLE).bindparams(title=" ".join(words))  # type: ignore[return-value]
-
-
-def _body_only(session: AsyncSession, words: Sequence[str]) -> ColumnElement[bool]:
-    """Every word in the text, not all of them in the title: the hits ranked second."""
-    if session.get_bind().dialect.name == "sqlite":
-        return text(  # type: ignore[return-value]
-            "articles.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH :phrase) "
-            f"AND NOT ({_SQLITE_TITLE})"
-        ).bindparams(phrase=_fts_phrase(words), title=_fts_phrase(words))
-    return text(  # type: ignore[return-value]
-        "to_tsvector('simple', articles.search_text) @@ plainto_tsquery('simple', :phrase) "
-        f"AND NOT ({_PG_TITLE})"
-    ).bindparams(phrase=" ".join(words), title=" ".join(words))
-
-
-async def _count(session: AsyncSession, where: ColumnElement[bool], cap: int) -> int:
-    capped = select(Article.id).where(where).limit(cap).subquery()
-    return int((await session.execute(select(func.count()).select_from(capped))).scalar_one())
-
-
-async def _page(
-    session: AsyncSession, where: ColumnElement[bool], offset: int, limit: int
-) -> list[Headline]:
-    query = (
-        select(*_COLUMNS)
-        .where(where)
-        .order_by(Article.published_at.desc(), Article.id.desc())
-        .offset(offset)
-        .limit(limit)
-    )
-    return _headlines([tuple(row) for row in (await session.execute(query)).all()])
+async def _ids(session: AsyncSession, sql: str, **params: object) -> list[int]:
+    statement = text(sql)
+    if "titles" in params:
+        statement = statement.bindparams(bindparam("titles", expanding=True))
+    return [int(row[0]) for row in (await session.execute(statement, params)).all()]
 
 
 async def ranked(
@@ -149,19 +133,28 @@ async def ranked(
     """One page of the best matches for ``words`` and how many there are (at most ``cap``).
 
     Best first means title hits (every word in the title) above body hits, each newest first,
-    over every match: the title hits are one indexed query, the body hits another that
-    excludes them, each reading only the page it needs.
+    over every match. The title hits are read first (at most ``cap``: with that many, no body
+    hit is ever shown), then the page's body hits skip them; each query reads only the rows it
+    returns, so a word in most of the archive costs no more than a rare one.
     """
     if not words:
         return [], 0
-    in_title = _title_match(session, words)
-    total = await _count(session, _match(session, words), cap)
-    titles = await _count(session, in_title, cap)
-    hits: list[Headline] = []
-    if offset < titles:
-        hits = await _page(session, in_title, offset, min(limit, titles - offset))
-    if len(hits) < limit and offset + len(hits) < total:
-        body = _body_only(session, words)
-        start = max(0, offset - titles)
-        hits += await _page(session, body, start, min(limit - len(hits), total - titles - start))
-    return hits, total
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    sql = _SQLITE if sqlite else _POSTGRES
+    query = _fts_phrase(words) if sqlite else " ".join(words)
+    titles = await _ids(session, sql["titles"], q=query, n=cap)
+    count = await session.execute(text(sql["count"]), {"q": query, "n": cap})
+    total = max(int(count.scalar_one()), len(titles))
+    ids = titles[offset : offset + limit]
+    if len(ids) < limit and offset + len(ids) < total:
+        exclude = sql["exclude"] if titles else ""
+        params: dict[str, object] = {"q": query, "n": limit - len(ids)}
+        params["o"] = max(0, offset - len(titles))
+        if titles:
+            params["titles"] = titles
+        ids += await _ids(session, sql["body"].format(exclude=exclude), **params)
+    if not ids:
+        return [], total
+    rows = await session.execute(select(*_COLUMNS).where(Article.id.in_(ids)))
+    found = {row[0]: row for row in rows.all()}
+    return _headlines([tuple(found[i]) for i in ids if i in found]), total
