@@ -1,9 +1,9 @@
 """Reading queries: the newest headlines and full-text search over the folded article text.
 
-Search runs on the index migration 0001 built over ``articles.search_text`` (accent-folded
-title + summary + text): FTS5 on SQLite, a GIN ``to_tsvector('simple', …)`` index on PostgreSQL;
-migration 0009 indexed ``articles.search_title`` (the folded title alone) the same way, so title
-hits are found by their own indexed query rather than by re-sorting a window of matches.
+Search runs on full-text indexes over ``articles.search_text`` (accent-folded title + summary +
+text) and ``articles.search_title`` (the folded title alone, migration 0009): FTS5 tables on
+SQLite, GIN-indexed stored ``tsvector`` columns on PostgreSQL (``search_vector``,
+``title_vector``), so title hits are found by their own indexed query.
 Callers pass words already folded the way the stored text is (``bot.news.folding``); each word is
 matched as a word, never as query syntax: FTS5 gets every word double-quoted (a folded word holds
 no ``"``), PostgreSQL gets ``plainto_tsquery``, which reads its input as plain words.
@@ -76,10 +76,10 @@ def _match(session: AsyncSession, words: Sequence[str]) -> ColumnElement[bool]:
         return text(
             "articles.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH :phrase)"
         ).bindparams(phrase=_fts_phrase(words))  # type: ignore[return-value]
-    # The expression must be the index's own (to_tsvector('simple', search_text)) to use it.
-    return text(
-        "to_tsvector('simple', articles.search_text) @@ plainto_tsquery('simple', :phrase)"
-    ).bindparams(phrase=" ".join(words))  # type: ignore[return-value]
+    # The stored vector of migration 0009 (GIN-indexed).
+    return text("articles.search_vector @@ plainto_tsquery('simple', :phrase)").bindparams(
+        phrase=" ".join(words)
+    )  # type: ignore[return-value]
 
 
 async def matching(session: AsyncSession, words: Sequence[str], *, limit: int) -> list[Headline]:
@@ -109,13 +109,15 @@ _SQLITE = {
     " ORDER BY rowid DESC LIMIT :n OFFSET :o",
     "exclude": " AND rowid NOT IN :titles",
 }
+# PostgreSQL: the stored vectors of migration 0009, so a plan that filters rows (a backward
+# scan by id for a common word) checks a stored vector instead of running to_tsvector.
 _POSTGRES = {
-    "titles": "SELECT id FROM articles WHERE to_tsvector('simple', coalesce(search_title, ''))"
-    " @@ plainto_tsquery('simple', :q) ORDER BY id DESC LIMIT :n",
-    "count": "SELECT count(*) FROM (SELECT 1 FROM articles WHERE to_tsvector('simple',"
-    " search_text) @@ plainto_tsquery('simple', :q) LIMIT :n) AS hits",
-    "body": "SELECT id FROM articles WHERE to_tsvector('simple', search_text)"
-    " @@ plainto_tsquery('simple', :q){exclude} ORDER BY id DESC LIMIT :n OFFSET :o",
+    "titles": "SELECT id FROM articles WHERE title_vector @@ plainto_tsquery('simple', :q)"
+    " ORDER BY id DESC LIMIT :n",
+    "count": "SELECT count(*) FROM (SELECT 1 FROM articles"
+    " WHERE search_vector @@ plainto_tsquery('simple', :q) LIMIT :n) AS hits",
+    "body": "SELECT id FROM articles WHERE search_vector @@ plainto_tsquery('simple', :q)"
+    "{exclude} ORDER BY id DESC LIMIT :n OFFSET :o",
     "exclude": " AND id NOT IN :titles",
 }
 

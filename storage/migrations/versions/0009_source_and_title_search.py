@@ -7,7 +7,8 @@ Create Date: 2026-12-01 10:40:00
 ``subscribers.source``: the ``src_<tag>`` of the ``/start`` deep link a reader first came in by
 (``web``, ``qr``, ``facebook``…), NULL when unknown; read by /stats.
 
-``articles.search_title``: the accent-folded title alone, with its own full-text index, so
+``articles.search_title``: the accent-folded title alone, with its own full-text index (FTS5 on
+SQLite; on PostgreSQL stored ``search_vector``/``title_vector`` columns, GIN-indexed), so
 /search ranks title hits above body hits over *all* matches (one indexed query for the title
 hits, one for the rest) instead of re-sorting the newest 200. Existing rows are back-filled
 here with a frozen copy of the folding rule (``storage`` may not import ``bot``): stored titles
@@ -71,10 +72,28 @@ def upgrade() -> None:
             "VALUES (new.id, coalesce(new.search_title, '')); END"
         )
     else:
-        op.execute(
-            "CREATE INDEX ix_articles_title_fts ON articles "
-            "USING gin (to_tsvector('simple', coalesce(search_title, '')))"
-        )
+        _stored_vectors()
+
+
+def _stored_vectors() -> None:
+    """PostgreSQL: the folded text and title as stored ``tsvector`` columns, each GIN-indexed.
+
+    With only an expression index, every plan that filters rows instead of reading the index
+    (a backward scan by id for a common word, a recheck) runs ``to_tsvector`` per row: 1 ms a
+    row on a loaded machine, 25 s for a rare word over 25,000 articles. A stored vector makes
+    that check cheap, whichever plan PostgreSQL picks. It replaces 0001's expression index.
+    """
+    op.execute(
+        "ALTER TABLE articles ADD COLUMN search_vector tsvector "
+        "GENERATED ALWAYS AS (to_tsvector('simple', search_text)) STORED"
+    )
+    op.execute(
+        "ALTER TABLE articles ADD COLUMN title_vector tsvector "
+        "GENERATED ALWAYS AS (to_tsvector('simple', coalesce(search_title, ''))) STORED"
+    )
+    op.execute("CREATE INDEX ix_articles_search_vector ON articles USING gin (search_vector)")
+    op.execute("CREATE INDEX ix_articles_title_vector ON articles USING gin (title_vector)")
+    op.execute("DROP INDEX IF EXISTS ix_articles_search_fts")
 
 
 def _backfill_titles() -> None:
@@ -100,7 +119,14 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER IF EXISTS articles_title_fts_{suffix}")
         op.execute("DROP TABLE IF EXISTS articles_title_fts")
     else:
-        op.execute("DROP INDEX IF EXISTS ix_articles_title_fts")
+        op.execute(
+            "CREATE INDEX ix_articles_search_fts ON articles "
+            "USING gin (to_tsvector('simple', search_text))"
+        )
+        for index in ("ix_articles_search_vector", "ix_articles_title_vector"):
+            op.execute(f"DROP INDEX IF EXISTS {index}")
+        for column in ("search_vector", "title_vector"):
+            op.execute(f"ALTER TABLE articles DROP COLUMN IF EXISTS {column}")
     with op.batch_alter_table("articles", schema=None) as batch_op:
         batch_op.drop_column("search_title")
     with op.batch_alter_table("subscribers", schema=None) as batch_op:
