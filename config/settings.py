@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     feeds_allow_private: bool = False
     # The topic picker's sections (the station's WordPress categories; feeds also list tags).
     sections: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(SECTIONS))
+    # With NEWSBOT_WORDPRESS_URL set, the picker offers the site's top-level categories
+    # (cached an hour; NEWSBOT_SECTIONS is the fallback when WordPress does not answer).
+    sections_from_wordpress: bool = True
     owner_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     admin_chat_id: int | None = None
     send_rate: float = Field(default=30.0, gt=0, le=1000)

@@ -174,6 +174,8 @@ class Article(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     # Accent-folded title + summary + text for /search (see bot.news.folding).
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # The folded title alone (its own full-text index): /search ranks title hits first.
+    search_title: Mapped[str | None] = mapped_column(Text)
     # Backlog items (first poll of a feed) are stored but never pushed.
     backlog: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -218,6 +220,8 @@ class Subscriber(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     inactive_reason: Mapped[str | None] = mapped_column(String(200))
+    # Where the reader first came from: the ``src_<tag>`` of a /start deep link (web, qr…).
+    source: Mapped[str | None] = mapped_column(String(32))
 
 
 class SubscriberTopic(Base):

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from telegram import (
     BotCommand,
     InlineKeyboardButton,
@@ -29,6 +31,7 @@ from bot.services.channels import (
     Setting,
     parse_channel_ref,
 )
+from bot.services.topics import TopicRef
 from storage.enums import CommentMode, Role
 
 _SETTINGS = {ChannelOp.IMAGES: Setting.IMAGES, ChannelOp.SILENT: Setting.SILENT,
@@ -113,7 +116,9 @@ def card_buttons(view: ChannelView, locale: str) -> InlineKeyboardMarkup:
     )
 
 
-def topic_buttons(view: ChannelView, context: BotContext) -> InlineKeyboardMarkup:
+def topic_buttons(
+    view: ChannelView, sections: Sequence[TopicRef], context: BotContext
+) -> InlineKeyboardMarkup:
     locale, chat = context.locale, view.chat_id
     chosen = view.topic.slug if view.topic is not None else ALL_TOPICS
 
@@ -121,8 +126,7 @@ def topic_buttons(view: ChannelView, context: BotContext) -> InlineKeyboardMarku
         return f"✅ {label}" if slug == chosen else label
 
     rows = [
-        [_button(mark(ref.name, ref.slug), ChannelTopicButton(chat, ref.slug))]
-        for ref in context.services.channel_admin.sections
+        [_button(mark(ref.name, ref.slug), ChannelTopicButton(chat, ref.slug))] for ref in sections
     ]
     rows.append(
         [_button(mark(t("channels.topic_all", locale), ALL_TOPICS),
@@ -320,7 +324,11 @@ async def channel_tapped(update: Update, context: BotContext) -> None:
     await query.answer()
     match tapped.op:
         case ChannelOp.TOPICS:
-            await _show(query.message, card_text(view, locale), topic_buttons(view, context))
+            await _show(
+                query.message,
+                card_text(view, locale),
+                topic_buttons(view, await context.services.channel_admin.sections(), context),
+            )
         case ChannelOp.REMOVE:
             text = t_html("channels.remove_confirm", locale, name=view.name)
             await _show(query.message, text, confirm_buttons(view, locale))

@@ -9,16 +9,18 @@ from telegram.ext import Application, CallbackQueryHandler
 from bot.callbacks import StopButton, decode_as, encode, matches
 from bot.context import BotContext
 from bot.guard import group_admins_only
-from bot.handlers.common import command, display_name
+from bot.handlers.common import command
 from bot.handlers.role_menu import help_text
-from bot.handlers.settings import describe
+from bot.handlers.topics import keyboard
+from bot.handlers.welcome import start_text
 from bot.i18n import t
-from bot.services.subscriptions import Joined, Left, Reader
+from bot.services.onboarding import parse_start
+from bot.services.subscriptions import Left, Reader
 
 
 @group_admins_only
 async def start(update: Update, context: BotContext) -> None:
-    """Subscribe the chat to all news and welcome the reader."""
+    """Subscribe the chat (a deep link may pick its section), welcome it, offer the picker."""
     chat, user, message = update.effective_chat, update.effective_user, update.effective_message
     if chat is None or message is None:
         return
@@ -29,22 +31,13 @@ async def start(update: Update, context: BotContext) -> None:
         username=chat.username,
         first_name=user.first_name if user else None,
     )
-    welcome = await context.services.subscriptions.welcome(reader)
-    if chat.type != Chat.PRIVATE:
-        text = t("start.welcome_group", context.locale)
-    else:
-        name = display_name(user, context.locale)
-        match welcome.joined:
-            case Joined.NEW:
-                text = t("start.welcome", context.locale, name=name)
-            case Joined.RESUMED if welcome.settings is not None:
-                settings = describe(welcome.settings, context.locale)
-                text = t("start.welcome_resumed", context.locale, name=name, settings=settings)
-            case Joined.RESUMED:
-                text = t("start.welcome", context.locale, name=name)
-            case Joined.ALREADY:
-                text = t("start.welcome_back", context.locale, name=name)
-    await message.reply_text(text, parse_mode=ParseMode.HTML)
+    arrival = await context.services.onboarding.start(reader, parse_start(context.args or []))
+    markup = None if arrival.picker is None else keyboard(arrival.picker, context.locale)
+    await message.reply_text(
+        start_text(arrival, chat, user, context.locale),
+        parse_mode=ParseMode.HTML,
+        reply_markup=markup,
+    )
 
 
 @group_admins_only

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from bot.delivery.limiter import RateLimiter
@@ -14,14 +15,17 @@ from bot.services.error_reports import ErrorReports
 from bot.services.feed_admin import FeedAdmin
 from bot.services.membership import Membership
 from bot.services.moderation import Moderation, Publisher
+from bot.services.onboarding import Onboarding
 from bot.services.outbox import Outbox
 from bot.services.people import People
 from bot.services.preferences import Preferences
 from bot.services.reading import Reading
 from bot.services.roles import Roles
+from bot.services.sections import Sections
 from bot.services.staff import Staff
 from bot.services.subscriptions import Subscriptions
 from bot.services.topics import TopicChoice
+from bot.wordpress.categories import fetch_sections
 from bot.wordpress.client import WordPressClient
 from bot.wordpress.relay import Relay
 from config import Settings
@@ -52,6 +56,7 @@ class Services:
     error_reports: ErrorReports
     channel_admin: ChannelAdmin  # /channels, /addchannel… (admins)
     feed_admin: FeedAdmin  # /feeds, /addfeed… (admins)
+    onboarding: Onboarding
 
 
 def services_of(bot_data: dict[Any, Any]) -> Services:
@@ -63,7 +68,6 @@ def services_of(bot_data: dict[Any, Any]) -> Services:
 def build_services(settings: Settings, database: Database, limiter: RateLimiter) -> Services:
     """Every use case the handlers and background work need, built once by the composition root."""
     roles = Roles(database, settings.owner_ids)
-    topics = TopicChoice(database, settings.sections)
     preferences = Preferences(database)
     # The runtime connects the outbox to the sender (``outbox.on_enqueue(sender.wake)``);
     # until then queued cards and notices go out at the sender's next idle poll (1 s).
@@ -89,12 +93,18 @@ def build_services(settings: Settings, database: Database, limiter: RateLimiter)
         )  # fmt: skip
     audit = Audit(database)
     people = People(database)
+    site = settings.wordpress_url if settings.sections_from_wordpress else None
+    sections = Sections(
+        database, settings.sections, fetch=None if site is None else partial(fetch_sections, site)
+    )
+    subscriptions = Subscriptions(database, preferences)
+    topics = TopicChoice(database, sections)
     return Services(
         settings=settings,
         database=database,
         limiter=limiter,
         roles=roles,
-        subscriptions=Subscriptions(database, preferences),
+        subscriptions=subscriptions,
         membership=Membership(database, roles, admin_chat_id=settings.admin_chat_id),
         comments=Comments(database, moderation, publisher, rules),
         moderation=moderation,
@@ -116,4 +126,5 @@ def build_services(settings: Settings, database: Database, limiter: RateLimiter)
             locale=settings.locale,
             record=audit.record_action,
         ),
+        onboarding=Onboarding(subscriptions, topics),
     )

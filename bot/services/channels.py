@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -150,16 +151,23 @@ class Refused:
 
 class ChannelAdmin:
     def __init__(
-        self, database: Database, sections: tuple[TopicRef, ...], record: Recorder = log_action
+        self,
+        database: Database,
+        sections: Callable[[], Awaitable[tuple[TopicRef, ...]]],
+        record: Recorder = log_action,
     ) -> None:
         self._database = database
+        # The station's sections, as the readers' picker offers them (they may come from
+        # WordPress and change): asked for per call.
         self.sections = sections
         self._record_action = record
 
-    def _view(self, channel: Channel, slugs: list[str]) -> ChannelView:
+    def _view(
+        self, channel: Channel, slugs: list[str], sections: tuple[TopicRef, ...]
+    ) -> ChannelView:
         topic = None
         if not channel.all_topics and slugs:
-            named = {ref.slug: ref for ref in self.sections}
+            named = {ref.slug: ref for ref in sections}
             topic = named.get(slugs[0], TopicRef(slugs[0], slugs[0]))
         return ChannelView(
             chat_id=channel.chat_id,
@@ -175,18 +183,20 @@ class ChannelAdmin:
         )
 
     async def list(self) -> list[ChannelView]:
+        sections = await self.sections()
         async with self._database.session() as session:
             found = await channels.all_channels(session)
             slugs = await channels.topic_slugs(session, [c.chat_id for c in found])
-            return [self._view(c, slugs.get(c.chat_id, [])) for c in found]
+            return [self._view(c, slugs.get(c.chat_id, []), sections) for c in found]
 
     async def get(self, chat_id: int) -> ChannelView | None:
+        sections = await self.sections()
         async with self._database.session() as session:
             channel = await channels.get(session, chat_id)
             if channel is None:
                 return None
             slugs = await channels.topic_slugs(session, [chat_id])
-            return self._view(channel, slugs.get(chat_id, []))
+            return self._view(channel, slugs.get(chat_id, []), sections)
 
     async def find(self, ref: int | str) -> ChannelView | None:
         """A registered channel by id or @username."""
@@ -247,7 +257,7 @@ class ChannelAdmin:
         """Post one section's articles only (``slug``), or every article (None)."""
         ref = None
         if slug is not None:
-            ref = next((s for s in self.sections if s.slug == slug), None)
+            ref = next((s for s in await self.sections() if s.slug == slug), None)
             if ref is None:
                 return None  # a section no longer configured: an old button
         async with self._database.session() as session:

@@ -40,7 +40,7 @@ from bot.feeds.schedule import (
 )
 from bot.i18n import DEFAULT_LOCALE, format_datetime, t
 from bot.services.announce import announce
-from bot.services.ingest_store import StoredEntries, store_in_chunks
+from bot.services.ingest_store import LateTopics, StoredEntries, store_in_chunks
 from bot.services.pages import complete_from_pages
 from storage.db import Database
 from storage.models import Feed, utcnow
@@ -224,8 +224,9 @@ class Ingest:
     ) -> StoredEntries:
         """Store a poll's drafts in bounded transactions (see `store_in_chunks`)."""
         return await store_in_chunks(
-            self.database, self._store, feed_id, drafts, now=now, backlog=backlog
-        )
+            self.database, self._store, feed_id, drafts, now=now, backlog=backlog,
+            late=LateTopics(self.zone, self.freshness),
+        )  # fmt: skip
 
     async def _record_success(
         self, snapshot: _FeedSnapshot, fetched: FetchResult, parsed: ParsedFeed | None
@@ -237,7 +238,7 @@ class Ingest:
         if parsed is not None:
             stored = await self.store_entries(snapshot.id, parsed.entries, now=now, backlog=backlog)
             outcome.new, outcome.revised, outcome.backlog = len(stored.new), stored.revised, backlog
-            outcome.enqueued = stored.edits
+            outcome.enqueued = stored.edits + stored.late_pushes
             if not backlog:
                 announced = await announce(
                     self.database,

@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -61,6 +62,7 @@ def to_new_article(
         text=draft.text,
         content_hash=draft.content_hash,
         search_text=folded,
+        search_title=None if folded is None else fold(draft.title),
     )
 
 
@@ -103,6 +105,7 @@ class StoredEntries:
     new: dict[int, datetime] = field(default_factory=dict)  # article id -> published
     revised: int = 0
     edits: int = 0  # edit requests enqueued for sent messages of revised articles
+    late_pushes: int = 0  # pushes to the readers of a topic an article gained
 
 
 async def store_in_chunks(
@@ -113,10 +116,12 @@ async def store_in_chunks(
     *,
     now: datetime,
     backlog: bool,
+    late: LateTopics | None = None,
 ) -> StoredEntries:
     """Store drafts (oldest first, so ids follow publication) CHUNK_ITEMS at a time, each chunk
-    its own transaction under ``lock``. A revision's edit requests go in the transaction that
-    records the revision, so none is lost if a later chunk fails."""
+    its own transaction under ``lock``. A revision's edit requests, and with ``late`` the pushes
+    to readers of a topic an article gained, go in the transaction that records the change, so
+    none is lost if a later chunk fails (and the next poll sees no change to push again)."""
     stored = StoredEntries()
     for start in range(0, len(drafts), CHUNK_ITEMS):
         chunk = drafts[start : start + CHUNK_ITEMS]
@@ -124,6 +129,8 @@ async def store_in_chunks(
             result = await store_drafts(session, feed_id, chunk, now=now, backlog=backlog)
             if not backlog:
                 stored.edits += await _request_edits(session, result.revised, now)
+                if late is not None and result.gained:
+                    stored.late_pushes += await _push_new_topics(session, result, now, late)
         stored.new.update(result.new)
         stored.revised += len(result.revised)
     return stored
@@ -136,4 +143,36 @@ async def _request_edits(session: AsyncSession, revised: Sequence[Article], now:
             enqueued += await deliveries.request_edits(
                 session, article.id, article.revision, now=now, published_at=article.published_at
             )
+    return enqueued
+
+
+@dataclass(frozen=True, slots=True)
+class LateTopics:
+    """How a topic that arrives with a revision is pushed: the station's zone (quiet hours)
+    and how long a story stays news (an old story filed into a new section is not pushed)."""
+
+    zone: ZoneInfo
+    freshness: timedelta
+
+
+async def _push_new_topics(
+    session: AsyncSession, result: articles.StoreResult, now: datetime, late: LateTopics
+) -> int:
+    """An article revised into a new section reaches the readers who follow only that section,
+    once (the outbox's unique (article, chat, audience) keeps the others from a second copy)."""
+    local = now.astimezone(late.zone)
+    minute = local.hour * 60 + local.minute
+    enqueued = 0
+    for article_id, topic_ids in result.gained.items():
+        article = await session.get(Article, article_id)
+        if article is None or article.backlog or article.published_at < now - late.freshness:
+            continue
+        enqueued += await deliveries.enqueue_article_for_new_topics(
+            session,
+            article_id,
+            topic_ids,
+            now=now,
+            local_minute=minute,
+            expires_at=now + late.freshness,
+        )
     return enqueued

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.news.folding import fold, fold_query
+from bot.news.folding import fold_query
 from storage.db import Database
 from storage.repositories import search
 from storage.repositories.search import Headline
@@ -33,7 +33,8 @@ MAX_QUERY_CHARS = 48
 MAX_WORDS = 8
 # Only the start of a pasted essay is read: folding 5,000 characters to keep 48 is waste.
 MAX_RAW_CHARS = 400
-# Ranking happens over the newest matches: title hits first needs each hit's folded title.
+# Results are paged over the best 200 matches (40 pages): nobody reads further, and counting
+# every hit of a word in most of 200,000 articles would cost more than the search itself.
 CANDIDATES = 200
 _NUMBER = re.compile(r"[0-9]{1,6}")
 
@@ -102,16 +103,6 @@ class ResultPage:
         return self.page + 1 < self.pages
 
 
-def rank(words: tuple[str, ...], found: list[Headline]) -> list[Headline]:
-    """Title hits above body hits, then newer first (``found`` arrives newest first)."""
-    wanted = set(words)
-
-    def in_title(headline: Headline) -> bool:
-        return wanted <= set(fold(headline.title).split())
-
-    return sorted(found, key=lambda headline: not in_title(headline))  # stable: keeps newest first
-
-
 class Reading:
     def __init__(self, database: Database) -> None:
         self._database = database
@@ -124,12 +115,13 @@ class Reading:
 
     async def search(self, words: tuple[str, ...], page: int = 0) -> ResultPage | None:
         """One page of results for folded ``words``; None for a page past the end."""
-        async with self._database.session() as session:
-            found = await search.matching(session, words, limit=CANDIDATES)
-        ranked = rank(words, found)
-        pages = max(1, -(-len(ranked) // PAGE_SIZE))
-        if page < 0 or (page >= pages and page > 0):
+        if page < 0 or page * PAGE_SIZE >= CANDIDATES:
             return None
-        start = page * PAGE_SIZE
-        hits = tuple(ranked[start : start + PAGE_SIZE])
-        return ResultPage(words, page, pages, len(ranked), hits)
+        async with self._database.session() as session:
+            hits, total = await search.ranked(
+                session, words, offset=page * PAGE_SIZE, limit=PAGE_SIZE, cap=CANDIDATES
+            )
+        pages = max(1, -(-total // PAGE_SIZE))
+        if page >= pages and page > 0:
+            return None
+        return ResultPage(words, page, pages, total, tuple(hits))

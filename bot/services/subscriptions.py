@@ -39,6 +39,7 @@ class Reader:
     language: str = "vi"
     username: str | None = None
     first_name: str | None = None
+    source: str | None = None  # a /start deep link's src_<tag>, already sanitised
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +77,7 @@ class Subscriptions:
                 language=reader.language,
                 username=reader.username,
                 first_name=reader.first_name,
+                source=reader.source,
             )
         if existing is None:
             return Joined.NEW

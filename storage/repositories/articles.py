@@ -53,6 +53,8 @@ class NewArticle:
     text: str
     content_hash: str
     search_text: str | None
+    # The folded title alone (``search_title``); None keeps what is stored.
+    search_title: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +93,8 @@ class StoreResult:
     revised: list[Article] = field(default_factory=list)
     merged: int = 0  # seen before under another feed or guid; topics merged
     unchanged: int = 0
+    # Stored articles that gained topics in this batch: article id -> the new topic ids.
+    gained: dict[int, list[int]] = field(default_factory=dict)
 
     @property
     def new_ids(self) -> list[int]:
@@ -208,7 +212,9 @@ async def store(
                 result.merged += 1
             else:
                 result.unchanged += 1
-            _merge_topics(found, item_topics)
+            added = _merge_topics(found, item_topics)
+            if added:
+                result.gained.setdefault(found.id, []).extend(added)
         if item.guid not in known.entries and item.guid not in new_entries:
             new_entries[item.guid] = found.url if found is not None else item.url
     await session.flush()
@@ -321,6 +327,7 @@ def _new_row(feed_id: int, item: NewArticle, *, now: datetime, backlog: bool) ->
         "revision": 1,
         "content_hash": item.content_hash,
         "search_text": _search_text(item),
+        "search_title": item.search_title,
         "backlog": backlog,
     }
 
@@ -340,12 +347,18 @@ def _revise(article: Article, item: NewArticle, now: datetime) -> None:
     article.image_url = item.image_url or article.image_url
     article.content_hash = item.content_hash
     article.search_text = _search_text(item)
+    if item.search_title is not None:
+        article.search_title = item.search_title
     article.revision += 1
     article.updated_at = now
 
 
-def _merge_topics(article: Article, topics: Sequence[Topic]) -> None:
-    """A story repeated by a category feed gains that feed's topics."""
+def _merge_topics(article: Article, topics: Sequence[Topic]) -> list[int]:
+    """A story repeated by a category feed (or revised into a new section) gains those topics;
+    returns the ids of the topics it did not have."""
+    added: list[int] = []
     for topic in topics:
         if topic not in article.topics:
             article.topics.append(topic)
+            added.append(topic.id)
+    return added

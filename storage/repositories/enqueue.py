@@ -203,6 +203,40 @@ async def enqueue_article(
     return await _insert_from(session, audiences, ["article_id", "chat_id", "kind"])
 
 
+async def enqueue_article_for_new_topics(
+    session: AsyncSession,
+    article_id: int,
+    topic_ids: Sequence[int],
+    *,
+    now: datetime,
+    local_minute: int,
+    expires_at: datetime | None = None,
+) -> int:
+    """An article already pushed gained ``topic_ids``: write its row for the channels and
+    instant subscribers who chose one of them (readers of every topic had their chance when it
+    was announced; a reader who got it already keeps their one row, by the unique constraint).
+
+    Nothing is written for an article that was never pushed (backlog, or only in a burst's
+    notice): its new section's readers would get a story nobody else was pushed.
+    """
+    if not topic_ids:
+        return 0
+    pushed = await session.scalar(
+        select(Delivery.id)
+        .where(Delivery.article_id == article_id, Delivery.message_kind == MessageKind.ARTICLE)
+        .limit(1)
+    )
+    if pushed is None:
+        return 0
+    message = _Message(article_id, MessageKind.ARTICLE, None, None, now, expires_at)
+    channels, instant = _topic_audiences(message, list(topic_ids), local_minute)
+    audiences = [
+        channels.where(Channel.all_topics.is_(False)),
+        instant.where(Subscriber.all_topics.is_(False)),
+    ]
+    return await _insert_from(session, audiences, ["article_id", "chat_id", "kind"])
+
+
 async def enqueue_notice_for_articles(
     session: AsyncSession,
     article_ids: Sequence[int],

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Subscriber, SubscriberTopic, Topic, utcnow
+from storage.models import ArticleTopic, Subscriber, SubscriberTopic, Topic, utcnow
 from storage.repositories.articles import TopicRef, topics_for
 
 
@@ -43,3 +43,15 @@ async def choose(
     )
     subscriber.all_topics = False
     await session.flush()
+
+
+async def most_used(session: AsyncSession, limit: int) -> list[TopicRef]:
+    """The topics the most articles carry, most used first (the picker's last resort)."""
+    rows = await session.execute(
+        select(Topic.name, Topic.slug)
+        .join(ArticleTopic, ArticleTopic.topic_id == Topic.id)
+        .group_by(Topic.id, Topic.name, Topic.slug)
+        .order_by(func.count().desc(), Topic.slug)
+        .limit(limit)
+    )
+    return [TopicRef(name, slug) for name, slug in rows.all()]

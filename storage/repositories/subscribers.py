@@ -19,9 +19,13 @@ async def subscribe(
     language: str = "vi",
     username: str | None = None,
     first_name: str | None = None,
+    source: str | None = None,
     now: datetime | None = None,
 ) -> tuple[Subscriber, bool]:
-    """Subscribe a chat to all news (or re-activate it); returns (subscriber, newly_active)."""
+    """Subscribe a chat to all news (or re-activate it); returns (subscriber, newly_active).
+
+    ``source`` (where the reader came from) is kept from the first time one was known.
+    """
     now = now or utcnow()
     subscriber = await session.get(Subscriber, chat_id)
     if subscriber is None:
@@ -31,6 +35,7 @@ async def subscribe(
             language=language,
             username=username,
             first_name=first_name,
+            source=source,
             active=True,
             created_at=now,
             updated_at=now,
@@ -43,6 +48,8 @@ async def subscribe(
     subscriber.inactive_reason = None
     subscriber.username = username
     subscriber.first_name = first_name
+    if subscriber.source is None:
+        subscriber.source = source
     subscriber.updated_at = now
     return subscriber, not was_active
 

@@ -178,7 +178,8 @@ async def test_a_returning_reader_is_welcomed_back_with_the_old_settings(
         "• Nhận tin: ngay khi có tin, kèm bản tin tổng hợp lúc 6:30 mỗi ngày\n"
         "• Giờ yên tĩnh: từ 22:00 đến 6:00\n"
         "• Ngôn ngữ: Tiếng Việt\n\n"
-        "Gõ /help để xem các lệnh, /stop để hủy đăng ký."
+        "Gõ /help để xem các lệnh, /stop để hủy đăng ký.\n\n"
+        "Chọn các chuyên mục bạn muốn nhận tin (bấm để chọn hoặc bỏ chọn), rồi bấm «Xong»."
     )
     row = await stored(database, lan.chat_id)
     assert row.active and (row.quiet_start, row.digest_at, row.all_topics) == (1320, 390, False)
