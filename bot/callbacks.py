@@ -248,3 +248,16 @@ class QuietOffButton:
 @dataclasses.dataclass(frozen=True, slots=True)
 class DigestOffButton:
     """/settings: stop the daily digest."""
+
+
+@button("bc")
+@dataclasses.dataclass(frozen=True, slots=True)
+class BroadcastButton:
+    """Gửi (``bc:<broadcast id>:1``) or Hủy (``bc:<id>:0``) under a broadcast's preview."""
+
+    broadcast_id: int
+    send: bool
+
+    def __post_init__(self) -> None:
+        if self.broadcast_id <= 0:
+            raise ValueError("broadcast ids are positive")

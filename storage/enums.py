@@ -90,3 +90,15 @@ class RelayStatus(StrEnum):
     QUEUED = "queued"
     POSTED = "posted"
     FAILED = "failed"
+
+
+class BroadcastStatus(StrEnum):
+    """An admin's announcement: ``composing`` (the bot waits for its text or photo) ->
+    ``draft`` (previewed, waiting for Gửi / Hủy) -> ``sending`` (rows in the outbox) ->
+    ``done``; ``cancelled`` from any state before ``done`` (Hủy, /broadcast cancel)."""
+
+    COMPOSING = "composing"
+    DRAFT = "draft"
+    SENDING = "sending"
+    DONE = "done"
+    CANCELLED = "cancelled"

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.delivery.limiter import RateLimiter
+from bot.services.broadcasts import Broadcasts
 from bot.services.comment_rules import CommentRules
 from bot.services.comments import Comments
 from bot.services.membership import Membership
@@ -14,6 +15,7 @@ from bot.services.outbox import Outbox
 from bot.services.preferences import Preferences
 from bot.services.reading import Reading
 from bot.services.roles import Roles
+from bot.services.stats import Stats
 from bot.services.subscriptions import Subscriptions
 from bot.services.topics import TopicChoice
 from bot.wordpress.client import WordPressClient
@@ -39,6 +41,8 @@ class Services:
     preferences: Preferences
     topics: TopicChoice
     relay: Relay | None  # None unless NEWSBOT_WORDPRESS_* are all set
+    broadcasts: Broadcasts
+    stats: Stats
 
 
 def services_of(bot_data: dict[Any, Any]) -> Services:
@@ -87,4 +91,6 @@ def build_services(settings: Settings, database: Database, limiter: RateLimiter)
         preferences=preferences,
         topics=TopicChoice(database, settings.sections),
         relay=relay,
+        broadcasts=Broadcasts(database, timezone=settings.timezone),
+        stats=Stats(database, timezone=settings.timezone),
     )
