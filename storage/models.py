@@ -444,6 +444,8 @@ class Broadcast(Base):
     total: Mapped[int] = mapped_column(Integer, default=0)
     # The progress text last asked for: an edit only when it changes ("message is not modified").
     progress_text: Mapped[str | None] = mapped_column(Text)
+    # The final report reached the progress message (the loop retries until it has).
+    reported: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -279,10 +279,15 @@ class Broadcasts:
 
     async def report_progress(self) -> int:
         """One round: edit each running broadcast's progress message if its text changed,
-        and end the ones with nothing left to send. Returns the broadcasts looked at."""
+        end the ones with nothing left to send, and show ended ones' reports. Returns the
+        broadcasts looked at."""
         async with self.database.session() as session:
-            running = await broadcasts.in_progress(session)
+            running = await broadcasts.to_report(session)
             for broadcast in running:
+                if broadcast.status is not BroadcastStatus.SENDING:  # ended, report not shown
+                    cancelled = broadcast.status is BroadcastStatus.CANCELLED
+                    await self._report(session, broadcast, cancelled=cancelled)
+                    continue
                 tally = await broadcasts.tally(session, broadcast.id)
                 if tally.waiting == 0:
                     if await broadcasts.move(
@@ -294,7 +299,7 @@ class Broadcasts:
                 started = broadcast.started_at or self.clock()
                 elapsed = (self.clock() - started).total_seconds()
                 payload = progress_payload(tally, broadcast.total, elapsed, broadcast.locale)
-                await self._show(session, broadcast, payload)
+                await self._show(session, broadcast, payload, BroadcastStatus.SENDING)
         return len(running)
 
     async def run_forever(self) -> None:
@@ -316,17 +321,33 @@ class Broadcasts:
     ) -> None:
         tally = tally or await broadcasts.tally(session, broadcast.id)
         payload = report_payload(tally, broadcast.total, broadcast.locale, cancelled=cancelled)
-        await self._show(session, broadcast, payload)
+        ended = BroadcastStatus.CANCELLED if cancelled else BroadcastStatus.DONE
+        await self._show(session, broadcast, payload, ended)
 
     async def _show(
-        self, session: AsyncSession, broadcast: Broadcast, payload: dict[str, Any]
+        self,
+        session: AsyncSession,
+        broadcast: Broadcast,
+        payload: dict[str, Any],
+        status: BroadcastStatus,
     ) -> None:
         """Edit the progress message, only when the text changes: Telegram answers an edit to
-        the same text with "message is not modified" (and it costs a send slot)."""
+        the same text with "message is not modified" (and it costs a send slot).
+
+        Only a sent progress message is edited (a round before it went out changes nothing;
+        the next one catches up). The text is stored with a conditional UPDATE on the status
+        this round saw and on the text being new: a round that read "sending" just before
+        /broadcast cancel committed then changes nothing (PostgreSQL re-checks the row after
+        the cancel's lock), so a stale progress line never overwrites the report.
+        """
         encoded = encode_payload(payload)
-        if encoded == broadcast.progress_text:
+        if encoded == broadcast.progress_text or not await broadcasts.progress_shown(
+            session, broadcast
+        ):
             return
-        broadcast.progress_text = encoded
+        final = status is not BroadcastStatus.SENDING
+        if not await broadcasts.set_progress(session, broadcast.id, encoded, status, final=final):
+            return
         marked = await deliveries.request_edit(
             session, MessageKind.NOTICE, progress_ref_of(broadcast.id), payload,
             chat_id=broadcast.admin_chat_id,

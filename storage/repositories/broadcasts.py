@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, exists, func, or_, select, update
+from sqlalchemy import and_, case, exists, func, literal_column, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.enums import BroadcastStatus, DeliveryStatus, MessageKind
@@ -146,11 +146,11 @@ async def tally(session: AsyncSession, broadcast_id: int) -> Tally:
         else_="cancelled",
     )
     rows = await session.execute(
-        select(bucket, func.count())
+        select(bucket.label("bucket"), func.count())
         .select_from(Delivery)
         .outerjoin(Subscriber, Subscriber.chat_id == Delivery.chat_id)
         .where(Delivery.ref == ref_of(broadcast_id), Delivery.message_kind == MessageKind.BROADCAST)
-        .group_by(bucket)
+        .group_by(literal_column("bucket"))  # by name: one CASE, one set of parameters
     )
     counts = {str(name): int(n) for name, n in rows.all()}
     return Tally(**counts)
@@ -184,3 +184,56 @@ async def audience_size(session: AsyncSession, topic_id: int | None) -> int:
             )
         )
     return int(await session.scalar(query) or 0)
+
+
+async def set_progress(
+    session: AsyncSession, broadcast_id: int, text: str, status: BroadcastStatus, *, final: bool
+) -> bool:
+    """Store a new progress text while the broadcast is still in ``status`` and shows another
+    text (else nothing: a concurrent writer got there first)."""
+    result = await session.execute(
+        update(Broadcast)
+        .where(
+            Broadcast.id == broadcast_id,
+            Broadcast.status == status,
+            or_(Broadcast.progress_text.is_(None), Broadcast.progress_text != text),
+        )
+        .values(progress_text=text, reported=final)
+    )
+    return rowcount(result) == 1
+
+
+async def to_report(session: AsyncSession) -> list[Broadcast]:
+    """Broadcasts being sent, and ended ones whose report has not reached the admin yet."""
+    ended = (BroadcastStatus.DONE, BroadcastStatus.CANCELLED)
+    found = await session.scalars(
+        select(Broadcast)
+        .where(
+            or_(
+                Broadcast.status == BroadcastStatus.SENDING,
+                and_(
+                    Broadcast.status.in_(ended),
+                    Broadcast.started_at.is_not(None),
+                    Broadcast.reported.is_(False),
+                ),
+            )
+        )
+        .order_by(Broadcast.id)
+    )
+    return list(found.all())
+
+
+async def progress_shown(session: AsyncSession, broadcast: Broadcast) -> bool:
+    """Whether the progress message exists in the admin's chat (sent, so it can be edited).
+
+    Until then it is left alone: changing an unsent or in-flight row's payload could be lost
+    (the sender may already have rendered the old one)."""
+    status = await session.scalar(
+        select(Delivery.status).where(
+            Delivery.ref == progress_ref_of(broadcast.id),
+            Delivery.chat_id == broadcast.admin_chat_id,
+            Delivery.message_kind == MessageKind.NOTICE,
+            Delivery.message_id.is_not(None),
+        )
+    )
+    return status is DeliveryStatus.SENT

@@ -30,6 +30,12 @@ FAILURE_BUCKETS: Sequence[tuple[str, tuple[str, ...]]] = (
 )
 
 
+# Grouped by the output column's name: a CASE or a shifted date written twice would carry two
+# sets of bound parameters, which PostgreSQL does not see as the same expression.
+_BUCKET: Any = literal_column("bucket")
+_DAY: Any = literal_column("day")
+
+
 @dataclass(frozen=True, slots=True)
 class DayCount:
     day: date
@@ -56,7 +62,7 @@ class Snapshot:
 def _local_day(session: AsyncSession, column: Any, offset_s: int) -> Any:
     """SQL: the station's local date of a naive-UTC timestamp column."""
     if session.get_bind().dialect.name == "postgresql":
-        return cast(column + timedelta(seconds=offset_s), Date)
+        return cast(column + literal_column(f"interval '{int(offset_s)} seconds'"), Date)
     return func.date(column, literal_column(f"'{int(offset_s):+d} seconds'"))
 
 
@@ -114,9 +120,9 @@ async def snapshot(session: AsyncSession, *, day_start: datetime, week_start: da
     bucket = _failure_bucket()
     failures = (
         await session.execute(
-            select(bucket, func.count())
+            select(bucket.label("bucket"), func.count())
             .where(Delivery.status == DeliveryStatus.FAILED, Delivery.created_at >= week_start)
-            .group_by(bucket)
+            .group_by(_BUCKET)
             .order_by(func.count().desc())
         )
     ).all()
@@ -126,9 +132,9 @@ async def snapshot(session: AsyncSession, *, day_start: datetime, week_start: da
     failing = or_(Feed.failures > 0, Feed.last_error.is_not(None))
     feeds = (
         await session.execute(
-            select(case((failing, "failing"), else_="healthy"), func.count())
+            select(case((failing, "failing"), else_="healthy").label("bucket"), func.count())
             .where(Feed.active.is_(True))
-            .group_by(case((failing, "failing"), else_="healthy"))
+            .group_by(_BUCKET)
         )
     ).all()
     feed_counts = {str(name): int(n) for name, n in feeds}
@@ -160,9 +166,9 @@ async def daily(
         _as_date(day): int(n)
         for day, n in (
             await session.execute(
-                select(joined_day, func.count())
+                select(joined_day.label("day"), func.count())
                 .where(Subscriber.created_at >= since)
-                .group_by(joined_day)
+                .group_by(_DAY)
             )
         ).all()
     }
@@ -171,9 +177,9 @@ async def daily(
         _as_date(day): int(n)
         for day, n in (
             await session.execute(
-                select(left_day, func.count())
+                select(left_day.label("day"), func.count())
                 .where(Subscriber.active.is_(False), Subscriber.updated_at >= since)
-                .group_by(left_day)
+                .group_by(_DAY)
             )
         ).all()
     }
@@ -195,9 +201,9 @@ async def daily(
         (_as_date(day), str(kind)): int(n)
         for day, kind, n in (
             await session.execute(
-                select(sent_day, outcome, func.count())
+                select(sent_day.label("day"), outcome.label("bucket"), func.count())
                 .where(Delivery.created_at >= since)
-                .group_by(sent_day, outcome)
+                .group_by(_DAY, _BUCKET)
             )
         ).all()
     }

@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("locale", sa.String(length=8), nullable=False),
         sa.Column("total", sa.Integer(), nullable=False),
         sa.Column("progress_text", sa.Text(), nullable=True),
+        sa.Column("reported", sa.Boolean(), server_default="0", nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("started_at", sa.DateTime(), nullable=True),
         sa.Column("finished_at", sa.DateTime(), nullable=True),
