@@ -8,7 +8,14 @@ message that is not one goes on to the features untouched, one taken ends the up
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
+from telegram import (
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    Update,
+)
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler, MessageHandler
 from telegram.ext import filters as f
@@ -25,6 +32,9 @@ from storage.enums import MessageKind, Role
 
 COMPOSE_GROUP = -10
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+# In a group the bot (privacy mode) sees only replies to it: the prompt asks for one, from the
+# admin alone (selective: the prompt quotes their /broadcast).
+_ASK = ForceReply(selective=True)
 _MESSAGES = NEW_MESSAGES & ~f.COMMAND & ~f.StatusUpdate.ALL & ~f.ChatType.CHANNEL
 
 
@@ -48,9 +58,10 @@ async def broadcast(update: Update, context: BotContext) -> None:
         case Begun.UNKNOWN_TOPIC:
             await message.reply_text(t("broadcast.unknown_topic", locale, slug=slug))
         case Begun.WAITING if topic is None:
-            await message.reply_text(t("broadcast.compose", locale))
+            await message.reply_text(t("broadcast.compose", locale), reply_markup=_ASK)
         case Begun.WAITING:
-            await message.reply_text(t("broadcast.compose_topic", locale, topic=topic))
+            text = t("broadcast.compose_topic", locale, topic=topic)
+            await message.reply_text(text, reply_markup=_ASK)
 
 
 async def maybe_announcement(update: Update, context: BotContext) -> None:

@@ -207,3 +207,22 @@ async def test_a_photo_without_a_caption_is_asked_for_again(
         await owner.send("Chỉ chữ thôi")
         preview, _question = await sb.wait_for_message(owner.chat_id, count=2)
         assert preview.text == "Chỉ chữ thôi"
+
+
+async def test_composed_in_the_admin_group_by_replying_to_the_prompt(database: Database) -> None:
+    await add_subscribers(database, READERS)
+    async with Sandbox() as sb, running_bot(sb, database, owner_ids=[OWNER]):
+        owner, colleague = sb.user(OWNER, "Chủ"), sb.user(9002, "Đồng nghiệp")
+        group = sb.group(-100_555, "Ban biên tập", owner=OWNER)
+        await colleague.join(group)
+        await owner.send_to(group, "/broadcast")
+        prompt = await sb.wait_for_message(group)
+        assert prompt.reply_markup == {"force_reply": True, "selective": True}
+        # A colleague's message in the group is not the owner's announcement.
+        await colleague.send_to(group, "Chào cả nhóm")
+        await owner.reply(prompt, "Thông báo từ ban biên tập", chat=group)
+        preview, question = await sb.wait_for_message(group, count=2)
+        assert preview.text == "Thông báo từ ban biên tập"
+        assert len(question.buttons) == 2
+        (draft,) = await broadcasts(database)
+        assert draft.admin_chat_id == group.id and draft.text == "Thông báo từ ban biên tập"
