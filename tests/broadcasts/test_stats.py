@@ -4,6 +4,7 @@ a real PNG uploaded with sendPhoto (multipart), and Vietnamese renders without m
 from __future__ import annotations
 
 import io
+import time
 import warnings
 from datetime import UTC, date, datetime, timedelta
 
@@ -115,9 +116,17 @@ def test_the_chart_renders_vietnamese_without_missing_glyphs(tmp_path: object) -
 async def test_the_owner_gets_the_numbers_and_a_chart_photo(database: Database) -> None:
     await seed(database)
     async with Sandbox() as sb, running_bot(sb, database, owner_ids=[OWNER]):
-        owner = sb.user(OWNER, "Chủ")
+        owner, reader = sb.user(OWNER, "Chủ"), sb.user(5555, "Lan")
         await owner.send("/stats")
-        text, photo = await sb.wait_for_message(owner.chat_id, count=2, timeout=20)
+        text = await sb.wait_for_message(owner.chat_id, timeout=20)
+        # The chart is being drawn (in a worker thread): a reader is answered meanwhile.
+        asked = time.monotonic()
+        await reader.send("/help")
+        await sb.wait_for_message(reader.chat_id, timeout=5)
+        answered_in = time.monotonic() - asked
+        drawing_meanwhile = not any(c.method == "sendPhoto" for c in sb.calls)
+        photo = await sb.wait_for_message(owner.chat_id, timeout=20)
+        assert answered_in < 1.0 and drawing_meanwhile
         lines = (text.text or "").splitlines()
         assert lines[0] == t("stats.title", "vi")
         assert "12 đang nhận tin · 3 đã dừng hoặc chặn bot" in lines[1]
