@@ -130,8 +130,8 @@ async def test_the_owner_gets_the_numbers_and_a_chart_photo(database: Database) 
         lines = (text.text or "").splitlines()
         assert lines[0] == t("stats.title", "vi")
         assert "12 đang nhận tin · 3 đã dừng hoặc chặn bot" in lines[1]
-        assert "Tất cả chuyên mục 10 · Thể thao 2" in lines[2]
-        assert "chặn bot 1" in text.text  # type: ignore[operator]
+        assert "Tất cả chuyên mục: 10 · Thể thao: 2" in lines[2]
+        assert "chặn bot: 1" in text.text  # type: ignore[operator]
         assert t("stats.comments", "vi", pending=2, approved=3, rejected=1) in lines
         assert t("stats.feeds", "vi", healthy=1, failing=1) in lines
         assert not any("nguồn" in line.lower() and "đăng ký" in line for line in lines)
