@@ -16,7 +16,7 @@ import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -40,6 +40,9 @@ TEXT_LIMIT = 4096
 # How often the progress message may change: every 5 s is 12 edits a minute, within the 20 a
 # minute Telegram allows in a group (the admin chat often is one) and 1 a second per chat.
 PROGRESS_INTERVAL_S = 5.0
+# After /broadcast the admin's next message is the announcement for this long: one written
+# hours later was not meant as one (and an admin demoted meanwhile is not refused forever).
+COMPOSE_TTL = timedelta(minutes=30)
 
 
 class Begun(StrEnum):
@@ -187,7 +190,11 @@ class Broadcasts:
         """Whether this admin's next message in this chat is a broadcast's text."""
         async with self.database.session() as session:
             found = await broadcasts.open_in_chat(session, chat_id, user_id)
-        return found is not None and found.status is BroadcastStatus.COMPOSING
+        return (
+            found is not None
+            and found.status is BroadcastStatus.COMPOSING
+            and self.clock() - found.created_at < COMPOSE_TTL
+        )
 
     async def compose(
         self, chat_id: int, user_id: int, text: str | None, photo: str | None

@@ -92,3 +92,15 @@ async def test_an_edit_is_asked_for_only_when_the_text_changes(database: Databas
     final = (await rows(database, MessageKind.NOTICE))[0]
     assert final.edit_revision == 3 and "broadcast.report" in (final.payload or "")
     assert await service.report_progress() == 0  # done and reported: never looked at again
+
+
+async def test_a_forgotten_broadcast_does_not_take_a_message_hours_later(
+    database: Database,
+) -> None:
+    now = [T0]
+    service = Broadcasts(database, clock=lambda: now[0])
+    await service.begin(OWNER, OWNER, "vi")
+    assert await service.composing(OWNER, OWNER)
+    assert not await service.composing(OWNER, OWNER + 1)  # another admin in the same chat
+    now[0] += timedelta(minutes=31)
+    assert not await service.composing(OWNER, OWNER)
