@@ -15,16 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-import matplotlib
-
-matplotlib.use("Agg")
-# Set once for the process (rcParams are global; no per-call rc_context in worker threads).
-matplotlib.rcParams["font.family"] = "DejaVu Sans"
-
-from matplotlib.figure import Figure  # noqa: E402 - after the backend
-from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
-
-from bot.i18n import format_number  # noqa: E402
+from bot.i18n import format_number
 
 SUBSCRIBERS_COLOUR = "#1f6fb2"
 SENT_COLOUR = "#2e9d5b"
@@ -56,7 +47,19 @@ class ChartDay:
 
 def render_chart(days: Sequence[ChartDay], labels: ChartLabels) -> bytes:
     """Two panels over the same days: subscribers (line, new ones as bars), then messages
-    sent and failed per day (stacked bars). Returns PNG bytes (~1200x800 px)."""
+    sent and failed per day (stacked bars). Returns PNG bytes (~1200x800 px).
+
+    matplotlib is imported here, in the worker thread, not at start-up: importing it took
+    2.8 s of the bot's 6.9 s of imports on this busy machine (``python -X importtime``).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    # Global, set on every call with the same values (no per-call rc_context across threads).
+    matplotlib.rcParams["font.family"] = "DejaVu Sans"
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
     figure = Figure(figsize=(10, 6.6), dpi=120)
     top, bottom = figure.subplots(2, 1, sharex=True)
     x = list(range(len(days)))  # day positions; labelled below in the admin's date format
