@@ -98,6 +98,7 @@ def build(settings: Settings) -> Wiring:
     sender_bot = make_sender_bot(settings.token, settings.telegram_api_url, settings.send_timeout)
     sender = make_sender(settings, database, sender_bot, limiter, alert)
     ingest = make_ingest(settings, database, alert, sender.wake)
+    services.broadcasts.connect(wake=sender.wake, drop=sender.drop)
     closers: list[Closer] = [t.shutdown for t in reply_transports]
     closers += [sender_bot.shutdown, sender_bot.request.shutdown, ingest.fetcher.close]
     leader_state = LeaderState()
@@ -111,6 +112,7 @@ def build(settings: Settings) -> Wiring:
         staff_menu_work(application),
         ingest_work(ingest, settings, database),
         sender_work(sender, sender_bot, database),
+        broadcast_progress_work(services),
     ]
     if isinstance(source, LongPolling) and not isinstance(leadership, AlwaysLeader):
         # Telegram serves getUpdates to one client at a time (409 for the others): with
@@ -350,3 +352,8 @@ def sender_work(sender: Sender, bot: Bot, database: Database) -> Work:
             log.info("released %d leased deliveries of %s", released, sender.owner)
 
     return Work("sender", run, leader_only=True, on_stop=release_leases)
+
+
+def broadcast_progress_work(services: Services) -> Work:
+    """Edit running broadcasts' progress messages (leader-only: one editor, beside the sender)."""
+    return Work("broadcast progress", services.broadcasts.run_forever, leader_only=True)

@@ -260,3 +260,16 @@ class AuditPageButton:
     def __post_init__(self) -> None:
         if self.page < 0:
             raise ValueError("pages count from 0")
+
+
+@button("bc")
+@dataclasses.dataclass(frozen=True, slots=True)
+class BroadcastButton:
+    """Gửi (``bc:<broadcast id>:1``) or Hủy (``bc:<id>:0``) under a broadcast's preview."""
+
+    broadcast_id: int
+    send: bool
+
+    def __post_init__(self) -> None:
+        if self.broadcast_id <= 0:
+            raise ValueError("broadcast ids are positive")

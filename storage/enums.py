@@ -120,6 +120,9 @@ class AuditAction(StrEnum):
     FEED_ADD = "feed.add"
     FEED_REMOVE = "feed.remove"
     FEED_POLL_NOW = "feed.poll_now"
+    BROADCAST_SEND = "broadcast.send"
+    BROADCAST_DISCARD = "broadcast.discard"
+    BROADCAST_CANCEL = "broadcast.cancel"
 
 
 class CommentMode(StrEnum):
@@ -129,3 +132,15 @@ class CommentMode(StrEnum):
     # No inline buttons at all: Telegram shows a linked discussion group's "Comments" bar only
     # under posts without an inline keyboard.
     NATIVE = "native"
+
+
+class BroadcastStatus(StrEnum):
+    """An admin's announcement: ``composing`` (the bot waits for its text or photo) ->
+    ``draft`` (previewed, waiting for Gửi / Hủy) -> ``sending`` (rows in the outbox) ->
+    ``done``; ``cancelled`` from any state before ``done`` (Hủy, /broadcast cancel)."""
+
+    COMPOSING = "composing"
+    DRAFT = "draft"
+    SENDING = "sending"
+    DONE = "done"
+    CANCELLED = "cancelled"

@@ -31,6 +31,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from storage.enums import (
     Audience,
+    BroadcastStatus,
     CommentMode,
     CommentSource,
     CommentStatus,
@@ -450,3 +451,34 @@ class KnownUser(Base):
     username_key: Mapped[str | None] = mapped_column(String(64), index=True)
     full_name: Mapped[str] = mapped_column(String(256), default="")
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Broadcast(Base):
+    """An admin's announcement, from composing to its final report (revision 0007).
+
+    The conversation lives here, per admin chat (not in process memory), so any replica that
+    receives the admin's next message or tap finds it. Its messages are outbox rows with the
+    ref ``broadcast:<id>``; the progress message in the admin's chat is ``broadcast:<id>:p``.
+    """
+
+    __tablename__ = "broadcasts"
+    __table_args__ = (Index("ix_broadcasts_chat_status", "admin_chat_id", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    admin_chat_id: Mapped[int] = mapped_column(BigInteger)
+    admin_user_id: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[BroadcastStatus] = mapped_column(
+        EnumString(BroadcastStatus, 12), default=BroadcastStatus.COMPOSING, index=True
+    )
+    text: Mapped[str | None] = mapped_column(Text)
+    photo: Mapped[str | None] = mapped_column(String(256))  # the admin's file_id, reused
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id", ondelete="SET NULL"))
+    locale: Mapped[str] = mapped_column(String(8), default="vi")  # the admin's, for progress
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    # The progress text last asked for: an edit only when it changes ("message is not modified").
+    progress_text: Mapped[str | None] = mapped_column(Text)
+    # The final report reached the progress message (the loop retries until it has).
+    reported: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

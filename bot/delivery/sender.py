@@ -126,6 +126,9 @@ class Sender:
         # Chats found unreachable during this batch: their other rows in it are cancelled, not
         # sent (later batches never see them: the chat's queue is cancelled when recorded).
         self._gone: dict[int, str] = {}
+        # Refs of messages cancelled while this sender held their rows (a stopped broadcast):
+        # rows of them still in a claimed batch are cancelled, not sent.
+        self._dropped: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self.stats: dict[str, int] = {}
         self.rng = rng  # backoff jitter
@@ -145,6 +148,11 @@ class Sender:
     def wake(self) -> None:
         """New rows were enqueued: look now instead of at the next idle poll."""
         self._wake.set()
+
+    def drop(self, ref: str) -> None:
+        """A message was cancelled (``/broadcast cancel``): its rows this sender already
+        claimed are not sent (at 30/s a claimed batch of 200 is ~7 s of sends)."""
+        self._dropped.add(ref)
 
     async def run_forever(self) -> None:
         await self.recover()
@@ -207,6 +215,9 @@ class Sender:
             gone = self._gone.get(row.chat_id)
             if gone is not None and row.edit_revision is None:
                 self._record(Outcome(row, Result.CANCELLED, error=gone))
+                continue
+            if row.ref is not None and row.ref in self._dropped and row.edit_revision is None:
+                self._record(Outcome(row, Result.CANCELLED, error="cancelled while claimed"))
                 continue
             # No longer news: not sent late (clock read only for rows that can expire).
             if row.expires_at and row.edit_revision is None and is_expired(row.expires_at, now()):

@@ -24,6 +24,8 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
         subscriber,
         topics,
     )
+    from bot.handlers import broadcast as broadcasts
+    from bot.handlers import stats as statistics
 
     comments.register(application)  # before /start: /start c_<id> is a deep link
     moderation.register(application)
@@ -37,6 +39,8 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
     audit.register(application)
     channel_admin.register(application)
     feed_admin.register(application)
+    broadcasts.register(application)  # its announcement catcher is a group of its own
+    statistics.register(application)
     comments.register_replies(application)  # free text: after every feature, before fallbacks
     # Fallbacks after every feature's own handlers (same group: the first match wins).
     fallbacks.register(application)

@@ -63,6 +63,12 @@ def action_label(action: AuditAction | str, locale: str) -> str:
             return t("audit.action.feed_remove", locale)
         case AuditAction.FEED_POLL_NOW:
             return t("audit.action.feed_poll_now", locale)
+        case AuditAction.BROADCAST_SEND:
+            return t("audit.action.broadcast_send", locale)
+        case AuditAction.BROADCAST_DISCARD:
+            return t("audit.action.broadcast_discard", locale)
+        case AuditAction.BROADCAST_CANCEL:
+            return t("audit.action.broadcast_cancel", locale)
         case _:
             return str(action)
 

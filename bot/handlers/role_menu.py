@@ -44,6 +44,8 @@ def role_commands(role: Role, locale: str) -> list[BotCommand]:
             return [
                 *channel_admin.admin_menu(locale),
                 *feed_admin.admin_menu(locale),
+                BotCommand("broadcast", t("command.broadcast", locale)),
+                BotCommand("stats", t("command.stats", locale)),
                 BotCommand("audit", t("command.audit", locale)),
             ]
         case Role.OWNER:

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.delivery.limiter import RateLimiter
 from bot.services.audit import Audit
+from bot.services.broadcasts import Broadcasts
 from bot.services.channels import ChannelAdmin
 from bot.services.comment_rules import CommentRules
 from bot.services.comments import Comments
@@ -23,6 +24,7 @@ from bot.services.reading import Reading
 from bot.services.roles import Roles
 from bot.services.sections import Sections
 from bot.services.staff import Staff
+from bot.services.stats import Stats
 from bot.services.subscriptions import Subscriptions
 from bot.services.topics import TopicChoice
 from bot.wordpress.categories import fetch_sections
@@ -57,6 +59,8 @@ class Services:
     channel_admin: ChannelAdmin  # /channels, /addchannel… (admins)
     feed_admin: FeedAdmin  # /feeds, /addfeed… (admins)
     onboarding: Onboarding
+    broadcasts: Broadcasts
+    stats: Stats
 
 
 def services_of(bot_data: dict[Any, Any]) -> Services:
@@ -127,4 +131,6 @@ def build_services(settings: Settings, database: Database, limiter: RateLimiter)
             record=audit.record_action,
         ),
         onboarding=Onboarding(subscriptions, topics),
+        broadcasts=Broadcasts(database, timezone=settings.timezone),
+        stats=Stats(database, timezone=settings.timezone),
     )

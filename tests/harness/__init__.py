@@ -143,6 +143,23 @@ class BotHarness:
         world.updates.push("edited_message", world.message_json(sent))
         await asyncio.sleep(0)
 
+    async def send_photo(
+        self, user: SandboxUser, data: bytes, caption: str | None = None
+    ) -> tuple[SentMessage, str]:
+        """The user sends a photo (with a caption) in their private chat; returns the message
+        and the photo's file_id, which the bot may send again (the sandbox knows it)."""
+        from tests.sandbox.spec import Upload
+
+        world, files = self.sb.world, self.sb.core.files
+        stored = files.resolve("photo", Upload("photo", "photo.jpg", "image/jpeg", data), {})
+        extra: dict[str, Any] = {"photo": files.media_json("photo", stored)}
+        if caption is not None:
+            extra["caption"] = caption
+        chat = world.add_user(user.user) if user.id not in world.chats else world.chats[user.id]
+        sent = world.user_message(user.user, chat, None, extra=extra)
+        await asyncio.sleep(0)
+        return sent, stored.file_id
+
     async def tap_data(self, user: SandboxUser, message: SentMessage, data: str) -> str:
         """A callback query with any ``data`` on a real message: a forged or outdated button."""
         world = self.sb.world
