@@ -53,6 +53,7 @@ class NewArticle:
     text: str
     content_hash: str
     search_text: str | None
+    video_size: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,6 +316,7 @@ def _new_row(feed_id: int, item: NewArticle, *, now: datetime, backlog: bool) ->
         "text": item.text,
         "image_url": item.image_url,
         "video_url": item.video_url,
+        "video_size": item.video_size,
         "published_at": item.published_at,
         "fetched_at": now,
         "updated_at": now,
@@ -338,6 +340,8 @@ def _revise(article: Article, item: NewArticle, now: datetime) -> None:
     article.summary = item.summary or article.summary
     article.text = item.text or article.text
     article.image_url = item.image_url or article.image_url
+    if item.video_url:  # a bulletin re-encoded or re-uploaded: the push plays the new file
+        article.video_url, article.video_size = item.video_url, item.video_size
     article.content_hash = item.content_hash
     article.search_text = _search_text(item)
     article.revision += 1
