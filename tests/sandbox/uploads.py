@@ -33,6 +33,8 @@ from .upload_book import UploadRecord
 
 WRONG_FILE = "wrong file identifier/HTTP URL specified"
 URL_FAILED = "failed to get HTTP URL content"
+# Telegram's fetcher names itself so; the station's log tells its requests from the bot's.
+TELEGRAM_AGENT = "TelegramBot (like TwitterBot)"
 _REACHABLE = frozenset({"127.0.0.1", "localhost", "::1"})
 _KIND_NAMES = {"PH": "Photo", "VI": "Video", "DO": "Document", "AU": "Audio", "AN": "Animation"}
 
@@ -89,7 +91,10 @@ async def _fetch(core: Core, kind: str, url: str) -> StoredFile:
     book.fetched.append(url)
     data = bytearray()
     try:
-        async with aiohttp.ClientSession() as session, session.get(url) as response:
+        async with (
+            aiohttp.ClientSession(headers={"User-Agent": TELEGRAM_AGENT}) as session,
+            session.get(url) as response,
+        ):
             if response.status != 200:
                 raise bad_request(URL_FAILED)
             if response.content_type in ("text/html", "application/xhtml+xml"):
