@@ -59,6 +59,10 @@ class Plan:
 class Unavailable(Exception):
     """The video cannot be downloaded for upload (too big, another host, HTTP error)."""
 
+    def __init__(self, reason: str, *, permanent: bool = True) -> None:
+        super().__init__(reason)
+        self.permanent = permanent  # False: a network error or 5xx, worth a try another time
+
 
 @dataclass(frozen=True, slots=True)
 class Limits:
@@ -125,10 +129,9 @@ class Videos:
                 self._keep(url, Plan(How.TEXT, url, reason=stored.failure))
             else:
                 feed = feeds.get(wanted[url].id, "")
-                plan = await self._by_size(url, wanted[url].video_size, feed)
-                self._keep(url, plan)
-                if plan.how is How.TEXT:
-                    await self.failed(url, plan.reason or "not playable", now)
+                # Decided from the size and the limits, never stored: a limit that changes
+                # (a local Bot API server) changes the decision at the next start.
+                self._keep(url, await self._by_size(url, wanted[url].video_size, feed))
 
     async def _by_size(self, url: str, size: int | None, feed_url: str) -> Plan:
         home = _host(feed_url)
@@ -152,15 +155,18 @@ class Videos:
 
     async def learned(self, url: str, file_id: str, now: datetime) -> None:
         """Telegram gave ``file_id`` for ``url``: every later recipient gets it by id."""
-        if self._plans.get(url) == Plan(How.FILE_ID, file_id):
-            return
+        known = self._plans.get(url)
+        if known is not None and known.how is How.FILE_ID:
+            return  # the first sends of a fan-out by URL all answer with an id: keep one
         self._keep(url, Plan(How.FILE_ID, file_id))
         await self._store(url, now, file_id=file_id)
 
-    async def failed(self, url: str, reason: str, now: datetime) -> None:
-        """The video cannot be sent: the rest of its pushes are text messages."""
+    async def failed(self, url: str, reason: str, now: datetime, *, keep: bool = True) -> None:
+        """The video cannot be sent: the rest of its pushes are text messages; ``keep``
+        remembers it past this process (Telegram refused the file, the cap was passed)."""
         self._keep(url, Plan(How.TEXT, url, reason=reason))
-        await self._store(url, now, failure=reason)
+        if keep:
+            await self._store(url, now, failure=reason)
 
     async def forget(self, url: str) -> None:
         """A stored file_id was refused (another bot token, a reset server): plan anew."""
@@ -198,7 +204,10 @@ class Videos:
                         url = urljoin(url, response.headers.get("Location", ""))
                         continue
                     if response.status != 200:
-                        raise Unavailable(f"video download answered HTTP {response.status}")
+                        raise Unavailable(
+                            f"video download answered HTTP {response.status}",
+                            permanent=response.status < 500,
+                        )
                     if (response.content_length or 0) > cap:
                         raise Unavailable(f"video is {response.content_length} bytes: over the cap")
                     data = bytearray()
@@ -210,12 +219,13 @@ class Videos:
                     return bytes(data)
             raise Unavailable("video download: too many redirects")
         except (aiohttp.ClientError, TimeoutError) as error:
-            raise Unavailable(f"video download failed: {type(error).__name__}") from error
+            reason = f"video download failed: {type(error).__name__}"
+            raise Unavailable(reason, permanent=False) from error
 
     async def _head_size(self, url: str) -> int | None:
         """Content-Length of ``url`` (our feed's host only), or None when it does not say."""
         try:
-            timeout = aiohttp.ClientTimeout(total=10)
+            timeout = aiohttp.ClientTimeout(total=5)  # once per URL and process
             async with self._client().head(url, timeout=timeout) as response:
                 if response.status == 200 and _host(str(response.url)) == _host(url):
                     return response.content_length

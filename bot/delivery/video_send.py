@@ -85,7 +85,7 @@ async def send_video(
             data = await sender.videos.download(plan)
         except Unavailable as error:
             log.info("video %s not uploaded: %s; sending text", url, error)
-            await sender.videos.failed(url, str(error), sender.clock())
+            await sender.videos.failed(url, str(error), sender.clock(), keep=error.permanent)
             return None
         video = InputFile(data, filename=_file_name(url))
         write_timeout = UPLOAD_WRITE_TIMEOUT_S
@@ -96,29 +96,29 @@ async def send_video(
         "parse_mode": ParseMode.HTML,
         "supports_streaming": True,
     }
-    # A cover Telegram cannot fetch must not cost the video: refused once, it goes without.
-    covers = [message.cover_url, None] if message.cover_url is not None else [None]
-    for cover in covers:
-        if cover is not None:
-            params["cover"] = cover
-        else:
-            params.pop("cover", None)
-        try:
-            result = await sender.call_api("sendVideo", params, write_timeout)
-            break
-        except BadRequest as error:
-            if cover is not None and _has(error.message, _FILE_REFUSED):
-                log.info("video %s: cover %s refused (%s)", url, cover, error.message)
-                continue
-            return await _refused(sender, row, plan, url, error)
-        except TelegramError as error:
-            return await _refused(sender, row, plan, url, error)
-    else:  # pragma: no cover - the last try has no cover, so it breaks or returns
-        return None
+    if message.cover_url is not None:
+        params["cover"] = message.cover_url
+    try:
+        result = await _call(sender, params, write_timeout)
+    except TelegramError as error:
+        return await _refused(sender, row, plan, url, error)
     file_id = _file_id(result)
     if file_id is not None and plan.how is not How.FILE_ID:
         await sender.videos.learned(url, file_id, sender.clock())
     return Outcome(row, Result.SENT, int(result["message_id"]), True, revision)
+
+
+async def _call(sender: Sender, params: dict[str, Any], write_timeout: float | None) -> Any:
+    """sendVideo; a cover Telegram cannot fetch must not cost the video: without it, once."""
+    try:
+        return await sender.call_api("sendVideo", params, write_timeout)
+    except BadRequest as error:
+        if "cover" not in params or not _has(error.message, _FILE_REFUSED):
+            raise
+        log.info("video cover %s refused (%s); sending without", params["cover"], error.message)
+        return await sender.call_api(
+            "sendVideo", {k: v for k, v in params.items() if k != "cover"}, write_timeout
+        )
 
 
 async def _refused(
@@ -135,16 +135,17 @@ async def _refused(
     )
     too_large = isinstance(error, NetworkError) and _has(error.message, _TOO_LARGE)
     file_refused = verdict.action is Action.NO_PHOTO or too_large
-    if not file_refused and not (
-        isinstance(error, BadRequest) and verdict.action in (Action.FAIL, Action.PLAIN_TEXT)
-    ):
+    other_refusal = isinstance(error, BadRequest) and verdict.action is Action.FAIL
+    if not (file_refused or other_refusal or verdict.action is Action.PLAIN_TEXT):
         return sender.after_error(row, verdict)  # 429, 403, migration, network: as any send
     log.info("video %s refused for %s (%s); sending text", url, row.chat_id, error.message)
     if plan.how is How.FILE_ID and file_refused:
         await sender.videos.forget(url)  # a stale id: the next batch plans from the size again
-    elif file_refused or (plan.how is How.UPLOAD and verdict.action is Action.FAIL):
-        await sender.videos.failed(url, error.message, sender.clock())
-    return None
+    elif file_refused or other_refusal:
+        # Every other reader goes straight to text (one call each, not two); only Telegram's
+        # word on the file itself is kept past this process.
+        await sender.videos.failed(url, error.message, sender.clock(), keep=file_refused)
+    return None  # a caption refused as HTML: the text form's plain fallback handles it
 
 
 def _has(text: str, needles: tuple[str, ...]) -> bool:
