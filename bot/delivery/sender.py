@@ -282,7 +282,8 @@ class Sender:
         self, held: list[Claimed], views: dict[int, ArticleView]
     ) -> list[Claimed]:
         """Held rows once their video's first send ended: those with a file_id (or a text
-        fallback) go now; the rest go back to the queue for the next batch."""
+        fallback, or still by URL) go now; those still waiting for an upload go back to the
+        queue for the next batch."""
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         ready: list[Claimed] = []

@@ -115,19 +115,22 @@ class Videos:
         return {url: self._plans[url] for url in wanted if url in self._plans}
 
     async def _learn(self, wanted: dict[str, ArticleView], now: datetime) -> None:
-        unknown = [url for url in wanted if url not in self._plans]
+        # Not final yet (by URL, to upload): another sender process may have stored a
+        # file_id meanwhile, so those are looked up again, as are URLs never seen.
+        unknown = [url for url in wanted if self._open(url)]
         if not unknown:
             return
         async with self.database.session() as session:
             known = await video_files.known(session, unknown)
-            feeds = await video_files.feed_urls(session, [wanted[u].id for u in unknown])
+            fresh = [u for u in unknown if u not in self._plans and u not in known]
+            feeds = await video_files.feed_urls(session, [wanted[u].id for u in fresh])
         for url in unknown:
             stored = known.get(url)
             if stored is not None and stored.file_id:
                 self._keep(url, Plan(How.FILE_ID, stored.file_id))
             elif stored is not None and stored.failure:
                 self._keep(url, Plan(How.TEXT, url, reason=stored.failure))
-            else:
+            elif url not in self._plans:
                 feed = feeds.get(wanted[url].id, "")
                 # Decided from the size and the limits, never stored: a limit that changes
                 # (a local Bot API server) changes the decision at the next start.
@@ -145,6 +148,10 @@ class Videos:
         if not ours:
             return Plan(How.TEXT, url, reason="over 20 MB on another host: not downloaded")
         return Plan(How.UPLOAD, url, host=home)
+
+    def _open(self, url: str) -> bool:
+        plan = self._plans.get(url)
+        return plan is None or plan.how in (How.URL, How.UPLOAD)
 
     def _keep(self, url: str, plan: Plan) -> None:
         if len(self._plans) >= _MEMORY:

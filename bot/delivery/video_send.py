@@ -46,21 +46,24 @@ def video_of(row: Claimed, views: dict[int, ArticleView]) -> str | None:
     if not row.with_image or row.article_id is None:
         return None
     view = views.get(row.article_id)
-    return (view.video_url or "").strip() or None if view is not None else None
+    if view is None or not view.video_url:
+        return None
+    return view.video_url.strip() or None
 
 
 def hold_for_upload(
     rows: Sequence[Claimed], views: dict[int, ArticleView], plans: dict[str, Plan]
 ) -> tuple[list[Claimed], list[Claimed]]:
-    """(rows to send now, rows held): of a video to upload, only its first row goes now;
-    the others wait for that send's file_id instead of uploading the file again."""
+    """(rows to send now, rows held): of a video not yet on Telegram, only its first row goes
+    now; the others wait for that send's file_id instead of uploading the file again (or
+    having Telegram fetch a URL of up to 20 MB once per recipient)."""
     now: list[Claimed] = []
     held: list[Claimed] = []
     first: set[str] = set()
     for row in rows:
         url = video_of(row, views)
         plan = plans.get(url) if url else None
-        if url and plan is not None and plan.how is How.UPLOAD:
+        if url and plan is not None and plan.how in (How.UPLOAD, How.URL):
             if url in first:
                 held.append(row)
                 continue

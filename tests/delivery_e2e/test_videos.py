@@ -11,6 +11,8 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from bot.delivery.sender import SenderConfig
+from bot.delivery.video import upload_limit_for
 from storage.db import Database
 from storage.models import Article, Feed, VideoFile
 from tests.delivery_e2e.helpers import (
@@ -24,7 +26,7 @@ from tests.delivery_e2e.helpers import (
 )
 from tests.sandbox import Sandbox
 from tests.sandbox.spec import Upload
-from tests.sandbox.upload_book import MB
+from tests.sandbox.upload_book import LOCAL_UPLOAD_LIMIT, MB
 from tests.sandbox.uploads import TELEGRAM_AGENT
 
 VIDEO_PATH = "/wp-content/uploads/2026/11/ban-tin-thoi-su-27-11.mp4"
@@ -111,9 +113,12 @@ async def test_under_20_mb_plays_by_url_with_caption_and_cover(database: Databas
             await settle(sender, fake, database)
         for chat in readers:
             assert_bulletin_as_video(sb, chat)
-        # Telegram fetched it by URL; the bot neither downloaded nor uploaded anything.
-        assert url in video_calls(sb)
-        assert sb.core.media.uploads == [] and "GET" not in downloads(sb)
+        # Telegram fetched it by URL once; the others got its file_id. The bot itself
+        # neither downloaded nor uploaded anything.
+        sent = video_calls(sb)
+        assert sent[0] == url and len(set(sent[1:])) == 1 and sent[1] != url
+        assert [u for u in sb.core.media.fetched if u.endswith(".mp4")] == [url]
+        assert sb.core.media.uploads == [] and downloads(sb) == []
         known = await stored_video(database, url)
         assert known is not None and known.file_id and known.failure is None
     await assert_no_limbo(database)
@@ -303,4 +308,22 @@ async def test_image_less_readers_get_the_text_message(database: Database) -> No
             await settle(sender, fake, database)
         [message] = sb.messages(781)
         assert message.method == "sendMessage" and video_calls(sb) == []
+    await assert_no_limbo(database)
+
+
+async def test_a_local_bot_api_server_takes_uploads_over_50_mb(database: Database) -> None:
+    fake = FakeTime()
+    async with Sandbox() as sb:
+        sb.users([801, 802])
+        sb.core.media.upload_limit = LOCAL_UPLOAD_LIMIT  # the sandbox as a local server
+        await add_subscribers(database, [801, 802])
+        serve_video(sb, 51 * MB)
+        await seed_bulletin(database, sb, size=51 * MB)
+        await enqueue(database, 1)
+        config = SenderConfig(video_upload_limit=upload_limit_for("http://127.0.0.1:8081"))
+        async with sender_on(sb, database, fake=fake, config=config) as sender:
+            await settle(sender, fake, database)
+        for chat in (801, 802):
+            assert_bulletin_as_video(sb, chat)
+        assert [u.size for u in sb.core.media.uploads_of("video")] == [51 * MB]
     await assert_no_limbo(database)
