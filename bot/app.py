@@ -101,6 +101,7 @@ def build(settings: Settings) -> Wiring:
     services.broadcasts.connect(wake=sender.wake, drop=sender.drop)
     closers: list[Closer] = [t.shutdown for t in reply_transports]
     closers += [sender_bot.shutdown, sender_bot.request.shutdown, ingest.fetcher.close]
+    closers.append(sender.videos.close)  # the video downloads' own HTTP session
     leader_state = LeaderState()
     server = make_web_server(settings, database, leader_state, sender)
     source = make_update_source(application, settings, server)

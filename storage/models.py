@@ -168,6 +168,7 @@ class Article(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     image_url: Mapped[str | None] = mapped_column(String(2048))
     video_url: Mapped[str | None] = mapped_column(String(2048))
+    video_size: Mapped[int | None] = mapped_column(BigInteger)  # bytes, when the feed says
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -482,3 +483,16 @@ class Broadcast(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class VideoFile(Base):
+    """What the sender learned about one video URL, shared by every recipient and process:
+    Telegram's ``file_id`` for it, or why it cannot go as a video (then pushes are text)."""
+
+    __tablename__ = "video_files"
+
+    video_url: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    file_id: Mapped[str | None] = mapped_column(String(255))
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    failure: Mapped[str | None] = mapped_column(String(500))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -47,6 +47,8 @@ from bot.delivery.outcome import (
 )
 from bot.delivery.render import ArticleView, RenderedMessage, render
 from bot.delivery.stall import StallAlarm, StallWatch
+from bot.delivery.video import UPLOAD_LIMIT, How, Limits, Videos, upload_limit_for
+from bot.delivery.video_send import held_outcome, hold_for_upload, send_video, video_of
 from config.settings import Settings
 from storage.db import Database
 from storage.enums import MessageKind
@@ -81,6 +83,7 @@ class SenderConfig:
     # No successful send for this long while messages wait tells the admins (once).
     stall_alert_after: timedelta = timedelta(seconds=300)
     alert_locale: str = "vi"  # language of the admins' alerts
+    video_upload_limit: int = UPLOAD_LIMIT  # 2,000 MB through a local Bot API server
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SenderConfig:
@@ -90,6 +93,7 @@ class SenderConfig:
             timezone=settings.timezone,
             stall_alert_after=timedelta(seconds=settings.send_stall_alert_after),
             alert_locale=settings.locale,
+            video_upload_limit=upload_limit_for(settings.telegram_api_url),
         )
 
 
@@ -144,6 +148,8 @@ class Sender:
             alert=alert,
             locale=self.config.alert_locale,
         )
+        # Bulletins: how each video URL is sent (file_id, URL, one upload, or text).
+        self.videos = Videos(database, limits=Limits(upload=self.config.video_upload_limit))
 
     def wake(self) -> None:
         """New rows were enqueued: look now instead of at the next idle poll."""
@@ -183,8 +189,15 @@ class Sender:
         views = await self._load_views(
             {r.article_id for r in rows if r.article_id is not None and r.message_kind is _ARTICLE}
         )
+        # A video to upload goes to its first recipient now; its other rows wait for the
+        # file_id (one download, one upload), while every other row of the batch goes on.
+        plans = await self.videos.plan(views.values(), self.clock()) if views else {}
+        rows_now, held = hold_for_upload(rows, views, plans) if plans else (list(rows), [])
+        self._gone.clear()  # a chat that unblocked us and subscribed again is not held back
         try:
-            await self._send_batch(rows, views)
+            await self._send_batch(rows_now, views)
+            if held:
+                await self._send_batch(await self._after_upload(held, views), views)
         finally:
             if self._tasks:
                 await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -204,7 +217,6 @@ class Sender:
 
     async def _send_batch(self, rows: Sequence[Claimed], views: dict[int, ArticleView]) -> None:
         waiting: deque[Claimed] = deque(rows)
-        self._gone.clear()  # a chat that unblocked us and subscribed again is not held back
         now = self.clock
         claimed_at = time.monotonic()
         while waiting:
@@ -277,6 +289,32 @@ class Sender:
         elif waiting:  # only chats with a call in flight are left: wait for one to end
             await self._finished.wait()
 
+    async def _after_upload(
+        self, held: list[Claimed], views: dict[int, ArticleView]
+    ) -> list[Claimed]:
+        """Held rows once their video's first send ended: those with a file_id (or a text
+        fallback, or still by URL) go now; those still waiting for an upload go back to the
+        queue for the next batch."""
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        ready: list[Claimed] = []
+        for row in held:
+            url = video_of(row, views)
+            plan = self.videos.current(url) if url else None
+            if plan is not None and plan.how is How.UPLOAD:
+                self._record(held_outcome(row))
+            else:
+                ready.append(row)
+        if ready:  # the upload may have taken a while: keep the rows ours
+            async with self.database.session() as session:
+                await deliveries.renew_leases(
+                    session,
+                    [r.id for r in ready],
+                    owner=self.owner,
+                    until=self.clock() + self.config.lease,
+                )
+        return ready
+
     # ------------------------------------------------------------------ one delivery
 
     async def _deliver(self, row: Claimed, view: ArticleView | None) -> None:
@@ -322,6 +360,10 @@ class Sender:
         plain = False
         # An article's revision; any other message starts at 1 (request_edit counts on).
         revision = view.revision if view is not None else 1
+        if message.video_url is not None and row.message_kind is _ARTICLE:
+            played = await send_video(self, row, message, revision)
+            if played is not None:
+                return played
         for _ in range(3):  # photo -> text -> plain text, at most
             try:
                 sent = await self._call_send(row, message, as_photo=as_photo, plain=plain)
@@ -357,7 +399,7 @@ class Sender:
                 await self._api(
                     "editMessageCaption",
                     **editing,
-                    caption=message.caption or _cut_caption(message),
+                    caption=message.caption or message.video_caption or _cut_caption(message),
                     parse_mode=ParseMode.HTML,
                     reply_markup=message.reply_markup,
                 )
@@ -383,6 +425,10 @@ class Sender:
             if verdict.action is not Action.DONE:
                 return self._after_error(row, verdict, revision=row.edit_revision)
         return Outcome(row, Result.EDITED, row.message_id, row.sent_as_photo, row.edit_revision)
+
+    def after_error(self, row: Claimed, verdict: Verdict, revision: int = 0) -> Outcome:
+        """The row's outcome after a failed call (also for the video form)."""
+        return self._after_error(row, verdict, revision)
 
     def _after_error(self, row: Claimed, verdict: Verdict, revision: int = 0) -> Outcome:
         if verdict.fate is not None:
@@ -420,9 +466,8 @@ class Sender:
                 # DONE and the fallbacks are handled by the callers; here they end the row.
                 return Outcome(row, Result.FAILED, error=verdict.reason, revision=revision)
 
-    async def _call_send(
-        self, row: Claimed, message: RenderedMessage, *, as_photo: bool, plain: bool
-    ) -> int:
+    def common_params(self, row: Claimed, message: RenderedMessage) -> dict[str, Any]:
+        """Parameters every send of ``row`` carries, whatever its form."""
         common: dict[str, Any] = {
             "chat_id": row.chat_id,
             "reply_markup": message.reply_markup,
@@ -437,6 +482,20 @@ class Sender:
             }
         if self.config.paid_broadcast:
             common["allow_paid_broadcast"] = True
+        return common
+
+    async def call_api(
+        self, method: str, params: dict[str, Any], write_timeout: float | None = None
+    ) -> Any:
+        """One raw Bot API call (the video form passes a longer write timeout for uploads)."""
+        if write_timeout is None:
+            return await self._api(method, **params)
+        return await self.bot.do_api_request(method, api_kwargs=params, write_timeout=write_timeout)
+
+    async def _call_send(
+        self, row: Claimed, message: RenderedMessage, *, as_photo: bool, plain: bool
+    ) -> int:
+        common = self.common_params(row, message)
         if as_photo:
             result = await self._api(
                 "sendPhoto",
@@ -523,6 +582,8 @@ def article_view(article: Article, comments: int = 0) -> ArticleView:
         image_url=article.image_url,
         revision=article.revision,
         comments=comments,
+        video_url=article.video_url,
+        video_size=article.video_size,
     )
 
 

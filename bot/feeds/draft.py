@@ -27,3 +27,4 @@ class ArticleDraft:
     text: str
     has_full_content: bool
     content_hash: str
+    video_size: int | None = None  # bytes, when the feed says (bot.feeds.media)

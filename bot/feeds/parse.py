@@ -23,6 +23,7 @@ import feedparser
 from bot.feeds.draft import ArticleDraft
 from bot.feeds.encoding import fix_mojibake, repair_declared_encoding
 from bot.feeds.errors import NotAFeed
+from bot.feeds.media import find_video
 from bot.i18n import DEFAULT_LOCALE, t
 from bot.news.summary import summarize_html
 from bot.news.text import normalize_text
@@ -197,7 +198,8 @@ def _draft(
     summary, text = summarize_html(body_html, summary_limit) if body_html else ("", "")
     title = _title(entry, summary, untitled)
     published_at = _published(entry, fetched_at)
-    image, video = _media(entry, url)
+    image, _ = _media(entry, url)
+    video = find_video(entry, body_html, url, canonical_url)
     if image is None and body_html:
         image = _first_img_src(body_html, url)
     author = normalize_text(fix_mojibake(entry.get("author") or "")) or None
@@ -210,7 +212,8 @@ def _draft(
         published_at=published_at,
         topics=_topics(entry),
         image_url=image,
-        video_url=video,
+        video_url=video.url if video else None,
+        video_size=video.size if video else None,
         summary=summary,
         text=text,
         has_full_content=bool(full_html.strip()),

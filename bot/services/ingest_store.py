@@ -58,6 +58,7 @@ def to_new_article(
         topics=tuple(topics),
         image_url=draft.image_url,
         video_url=draft.video_url,
+        video_size=draft.video_size,
         summary=draft.summary,
         text=draft.text,
         content_hash=draft.content_hash,

@@ -55,6 +55,7 @@ class NewArticle:
     search_text: str | None
     # The folded title alone (``search_title``); None keeps what is stored.
     search_title: str | None = None
+    video_size: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,6 +322,7 @@ def _new_row(feed_id: int, item: NewArticle, *, now: datetime, backlog: bool) ->
         "text": item.text,
         "image_url": item.image_url,
         "video_url": item.video_url,
+        "video_size": item.video_size,
         "published_at": item.published_at,
         "fetched_at": now,
         "updated_at": now,
@@ -345,6 +347,8 @@ def _revise(article: Article, item: NewArticle, now: datetime) -> None:
     article.summary = item.summary or article.summary
     article.text = item.text or article.text
     article.image_url = item.image_url or article.image_url
+    if item.video_url:  # a bulletin re-encoded or re-uploaded: the push plays the new file
+        article.video_url, article.video_size = item.video_url, item.video_size
     article.content_hash = item.content_hash
     article.search_text = _search_text(item)
     if item.search_title is not None:

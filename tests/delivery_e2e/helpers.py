@@ -172,6 +172,7 @@ async def sender_on(
     try:
         yield sender
     finally:
+        await sender.videos.close()
         await bot.shutdown()
         render_cache_clear()
 

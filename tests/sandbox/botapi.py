@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp import web
 from yarl import URL
 
-from . import methods_bot, methods_send
+from . import methods_bot, methods_send, uploads
 from .core import Core, Handler
 from .errors import NOT_FOUND, UNAUTHORIZED, ApiError, bad_request
 from .spec import MethodSpec, Spec, Upload, validate
@@ -85,7 +85,7 @@ class BotApi:
         self.core = core
         self.spec = spec
         self.token = token
-        known = {**methods_send.HANDLERS, **methods_bot.HANDLERS}
+        known = {**methods_send.HANDLERS, **methods_bot.HANDLERS, **uploads.HANDLERS}
         self.handlers: dict[str, Handler] = {}
         for lower, method in spec.methods.items():
             self.handlers[lower] = known.get(method.name) or _fallback(method)

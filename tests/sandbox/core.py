@@ -11,6 +11,7 @@ from .faults import FaultBook
 from .files import FileStore
 from .limits import RateLimiter
 from .models import CallRecord, Limits, Stats
+from .upload_book import MediaBook
 from .world import World
 
 
@@ -41,6 +42,7 @@ class Core:
         self.stats = stats
         self.faults = FaultBook()
         self.files = FileStore()
+        self.media = MediaBook()  # uploads and URL fetches (tests.sandbox.uploads)
         self.limiter: RateLimiter | None = None
         self.set_limits(limits)
         self.callback_ttl = callback_ttl
