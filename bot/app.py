@@ -29,7 +29,9 @@ from bot.handlers.menu import set_command_menu
 from bot.leadership import AlwaysLeader, Leadership, LeaderState, PostgresLeadership
 from bot.services import SERVICES_KEY, Services, build_services
 from bot.services.ingest import Ingest
+from bot.services.site_ping import SitePings
 from bot.updates import LongPolling, UpdateSource
+from bot.web.ping import PingEndpoint, PollSite
 from bot.web.server import WebServer
 from bot.web.status import StatusSources
 from bot.web.webhook import DEFAULT_PORT, Webhook, derived_secret
@@ -99,6 +101,8 @@ def build(settings: Settings) -> Wiring:
     leader_state = LeaderState()
     server = make_web_server(settings, database, leader_state, sender)
     source = make_update_source(application, settings, server)
+    if server is not None and settings.ping_path:
+        add_ping_route(server, settings.ping_path, SitePings(database, ingest))
     if server is not None:
         server.status.updates = _update_counts(source)
     leadership = make_leadership(settings, database)
@@ -226,6 +230,12 @@ def make_web_server(
     )
     stale_after = settings.health_stale_after or 3 * settings.poll_interval
     return WebServer(settings.http_host, port, status, stale_after_s=stale_after)
+
+
+def add_ping_route(server: WebServer, path: str, poll_site: PollSite) -> None:
+    """WordPress's update ping on the web server (every process: a standby's request reaches
+    the leader through the feed row)."""
+    server.add_post(path, PingEndpoint(poll_site).handle)
 
 
 def _update_counts(source: UpdateSource) -> Callable[[], tuple[int, int]]:

@@ -13,6 +13,7 @@ stored (nothing doubles) and announces them with its own.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
@@ -29,6 +30,7 @@ from bot.feeds.draft import ArticleDraft
 from bot.feeds.errors import FeedError, FeedHttpError, safe_url
 from bot.feeds.fetch import FeedFetcher, FetchResult
 from bot.feeds.parse import ParsedFeed, parse_feed
+from bot.feeds.requested import MIN_GAP_S, after_poll, requested_poll_at
 from bot.feeds.schedule import (
     RepeatFilter,
     failing_since,
@@ -113,13 +115,16 @@ class Ingest:
         self._store = asyncio.Lock()
         self._in_flight: dict[int, asyncio.Task[PollOutcome]] = {}
         self._repeats = RepeatFilter(REPEAT_WARNING_EVERY_S)
+        self._wake = asyncio.Event()  # set by poll_now: look for due feeds before the tick ends
 
     async def run_forever(self, tick_s: float = 1.0) -> None:
         """Start every due feed's poll as it falls due; never wait on a slow one."""
         try:
             while True:
                 await self.start_due()
-                await asyncio.sleep(tick_s)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), tick_s)
+                self._wake.clear()
         finally:
             # A stopped loop stops its polls: none may outlive the database it writes to.
             polls = list(self._in_flight.values())
@@ -143,6 +148,28 @@ class Ingest:
         for feed_id, running in list(self._in_flight.items()):
             if running is task:
                 del self._in_flight[feed_id]
+
+    async def poll_now(self, feed_ids: Sequence[int], *, min_gap_s: float = MIN_GAP_S) -> list[int]:
+        """Ask for these feeds to be polled at once (debounced: see ``bot.feeds.requested``).
+
+        The request is the feed row's next poll time, so it reaches the leader's loop from any
+        process (a standby took the ping): the loop reads due feeds every second, and at once
+        when the request was made in this process. Returns the active feeds requested.
+        """
+        now = self.clock()
+        requested = []
+        async with self.database.session() as session:
+            for feed_id in dict.fromkeys(feed_ids):
+                feed = await feeds.get(session, feed_id)
+                if feed is None or not feed.active:
+                    continue
+                feed.next_poll_at = requested_poll_at(
+                    now, feed.last_polled_at, feed.next_poll_at, min_gap_s
+                )
+                requested.append(feed_id)
+        if requested:
+            self._wake.set()
+        return requested
 
     async def poll_due(self) -> list[PollOutcome]:
         """Poll every due feed once and wait for all of them (tests and one-shot runs)."""
@@ -273,8 +300,13 @@ class Ingest:
             feed.last_error = None
             feed.alerted_down = False
             feed.last_polled_at = feed.last_success_at = now
-            feed.next_poll_at = next_poll_after_success(
-                now, self.interval_s, rng=self.rng, max_age=fetched.max_age
+            feed.next_poll_at = after_poll(
+                feed.next_poll_at,
+                snapshot.due_at,
+                next_poll_after_success(
+                    now, self.interval_s, rng=self.rng, max_age=fetched.max_age
+                ),
+                now,
             )
         self._repeats.forget(snapshot.id)
         if recovered:
@@ -296,6 +328,9 @@ class Ingest:
                 next_poll_at=next_poll_after_success(
                     now, self.interval_s, rng=self.rng, max_age=fetched.max_age
                 ),
+                # A poll requested while this one ran is kept (see bot.feeds.requested).
+                scheduled_at=snapshot.due_at,
+                requested_poll_at=now + timedelta(seconds=MIN_GAP_S),
                 etag=fetched.etag,
                 last_modified=fetched.last_modified,
             )
@@ -410,6 +445,8 @@ class _FeedSnapshot:
     # The last success (or when the feed was added): articles stored after it and not
     # announced come from a poll that died half-way.
     succeeded_at: datetime
+    # The row's next poll time when the poll started: a later change is a requested poll.
+    due_at: datetime
 
     @classmethod
     def of(cls, feed: Feed) -> _FeedSnapshot:
@@ -423,4 +460,5 @@ class _FeedSnapshot:
             feed.primed,
             healthy,
             failing_since(feed.last_success_at, feed.created_at),
+            feed.next_poll_at,
         )

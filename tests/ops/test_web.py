@@ -47,9 +47,7 @@ async def running(sb: Sandbox, database_url: str, **extra: Any) -> AsyncIterator
         telegram_api_url=sb.api_url,
         database_url=database_url,
         feeds=[f"{sb.station_url}/feed"],
-        poll_interval=60,
-        http_port=0,
-        **extra,
+        **{"poll_interval": 60, "http_port": 0, **extra},
     )
     wiring = build(settings)
     stop = asyncio.Event()
