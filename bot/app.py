@@ -101,8 +101,11 @@ def build(settings: Settings) -> Wiring:
     leader_state = LeaderState()
     server = make_web_server(settings, database, leader_state, sender)
     source = make_update_source(application, settings, server)
+    if server is not None:
+        server.status.polls = lambda: ingest.stats
     if server is not None and settings.ping_path:
-        add_ping_route(server, settings.ping_path, SitePings(database, ingest))
+        pings = add_ping_route(server, settings.ping_path, SitePings(database, ingest))
+        server.status.pings = lambda: (pings.accepted, pings.refused)
     if server is not None:
         server.status.updates = _update_counts(source)
     leadership = make_leadership(settings, database)
@@ -232,10 +235,12 @@ def make_web_server(
     return WebServer(settings.http_host, port, status, stale_after_s=stale_after)
 
 
-def add_ping_route(server: WebServer, path: str, poll_site: PollSite) -> None:
+def add_ping_route(server: WebServer, path: str, poll_site: PollSite) -> PingEndpoint:
     """WordPress's update ping on the web server (every process: a standby's request reaches
     the leader through the feed row)."""
-    server.add_post(path, PingEndpoint(poll_site).handle)
+    endpoint = PingEndpoint(poll_site)
+    server.add_post(path, endpoint.handle)
+    return endpoint
 
 
 def _update_counts(source: UpdateSource) -> Callable[[], tuple[int, int]]:

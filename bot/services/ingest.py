@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -44,6 +45,7 @@ from bot.i18n import DEFAULT_LOCALE, format_datetime, t
 from bot.services.announce import announce
 from bot.services.ingest_store import StoredEntries, store_in_chunks
 from bot.services.pages import complete_from_pages
+from bot.services.poll_stats import PollStats
 from storage.db import Database
 from storage.models import Feed, utcnow
 from storage.repositories import feeds
@@ -94,6 +96,7 @@ class Ingest:
         rng: random.Random | None = None,
         alert: Alert | None = None,
         on_enqueued: Callable[[], None] | None = None,
+        timer: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.database = database
         self.fetcher = fetcher
@@ -115,6 +118,8 @@ class Ingest:
         self._store = asyncio.Lock()
         self._in_flight: dict[int, asyncio.Task[PollOutcome]] = {}
         self._repeats = RepeatFilter(REPEAT_WARNING_EVERY_S)
+        self.stats = PollStats()  # for /metrics
+        self.timer = timer
         self._wake = asyncio.Event()  # set by poll_now: look for due feeds before the tick ends
 
     async def run_forever(self, tick_s: float = 1.0) -> None:
@@ -178,10 +183,14 @@ class Ingest:
     async def _guarded_poll(self, snapshot: _FeedSnapshot) -> PollOutcome:
         async with self._slots:
             try:
-                return await self._poll(snapshot)
+                outcome = await self._poll(snapshot)
             except Exception as error:  # a bug in one feed's handling must not stop the rest
                 log.exception("poll of feed %s failed unexpectedly", snapshot.id)
-                return await self._record_failure(snapshot.id, f"internal error: {error!r}", None)
+                outcome = await self._record_failure(
+                    snapshot.id, f"internal error: {error!r}", None
+                )
+            self.stats.poll_finished(snapshot.url, outcome.status)
+            return outcome
 
     async def poll(self, feed_id: int) -> PollOutcome:
         """Fetch, parse and store one feed now."""
@@ -190,13 +199,19 @@ class Ingest:
             if feed is None:
                 raise LookupError(f"feed {feed_id} does not exist")
             snapshot = _FeedSnapshot.of(feed)
-        return await self._poll(snapshot)
+        outcome = await self._poll(snapshot)
+        self.stats.poll_finished(snapshot.url, outcome.status)
+        return outcome
 
     async def _poll(self, snapshot: _FeedSnapshot) -> PollOutcome:
         try:
-            fetched = await self.fetcher.fetch(
-                snapshot.url, etag=snapshot.etag, last_modified=snapshot.last_modified
-            )
+            began = self.timer()
+            try:
+                fetched = await self.fetcher.fetch(
+                    snapshot.url, etag=snapshot.etag, last_modified=snapshot.last_modified
+                )
+            finally:  # failures too: a feed that times out is what the histogram is for
+                self.stats.fetch_seconds.observe(self.timer() - began)
             if fetched.not_modified and snapshot.healthy and not fetched.permanent_url:
                 return await self._record_not_modified(snapshot, fetched)
             if fetched.not_modified:
