@@ -185,7 +185,11 @@ class Ingest:
             try:
                 outcome = await self._poll(snapshot)
             except Exception as error:  # a bug in one feed's handling must not stop the rest
-                log.exception("poll of feed %s failed unexpectedly", snapshot.id)
+                log.exception(
+                    "poll of feed %s failed unexpectedly",
+                    snapshot.id,
+                    extra={"feed_id": snapshot.id},
+                )
                 outcome = await self._record_failure(
                     snapshot.id, f"internal error: {error!r}", None
                 )
@@ -295,6 +299,17 @@ class Ingest:
                 )
                 outcome.pushed, outcome.summarised = announced.pushed, announced.summarised
                 outcome.enqueued += announced.enqueued
+            if stored.new or stored.revised:
+                # One line per poll that brought news; its article ids as a field of their own.
+                log.info(
+                    "feed %s: %d new, %d revised, %d pushed, %d in a summary",
+                    snapshot.id,
+                    outcome.new,
+                    outcome.revised,
+                    outcome.pushed,
+                    outcome.summarised,
+                    extra={"feed_id": snapshot.id, "article_ids": sorted(stored.new)[:200]},
+                )
         # Last, once everything is stored and announced: the feed's validators and times.
         async with self._store, self.database.session() as session:
             feed = await feeds.get(session, snapshot.id)
@@ -431,7 +446,7 @@ class Ingest:
         if held:
             message += " (%d more like it not logged)"
             args = (*args, held)
-        log.warning(message, *args)
+        log.warning(message, *args, extra={"feed_id": feed_id})
 
     async def _alert(self, text: str) -> None:
         if self.alert is None:
