@@ -20,10 +20,17 @@ def requested_poll_at(
     next_poll_at: datetime,
     min_gap_s: float = MIN_GAP_S,
 ) -> datetime:
-    """The feed's next poll time once a poll is requested at ``now``."""
+    """The feed's next poll time once a poll is requested at ``now``.
+
+    A feed already due may be being polled right now, by a fetch that left before the post
+    was up: its time is stamped anew (still due), so that poll sees the request when it
+    records its own schedule (``after_poll``) and does not overwrite it.
+    """
     earliest = now
     if last_polled_at is not None:
         earliest = max(now, last_polled_at + timedelta(seconds=min_gap_s))
+    if next_poll_at <= now:
+        return earliest
     return min(next_poll_at, earliest)
 
 

@@ -4,6 +4,7 @@ and fetches nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import xmlrpc.client
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -28,7 +29,7 @@ from bot.web.ping import (
 from bot.web.server import WebServer
 from bot.web.status import StatusSources
 from storage.db import Database
-from tests.ingest.conftest import NOW, Clock, feed_row, new_item
+from tests.ingest.conftest import NOW, Clock, IngestFactory, feed_row, new_item
 from tests.sandbox import Sandbox
 from tests.sandbox.wordpress_ping import (
     BLOG_NAME,
@@ -111,6 +112,8 @@ def test_debounce_rule() -> None:
     assert requested_poll_at(NOW, polled, due_later) == polled + timedelta(seconds=10)
     # A poll due sooner anyway is never postponed.
     assert requested_poll_at(NOW, polled, NOW + timedelta(seconds=1)) == NOW + timedelta(seconds=1)
+    # A feed already due (maybe being polled now) is stamped anew, so the poll can tell.
+    assert requested_poll_at(NOW, None, NOW - timedelta(seconds=5)) == NOW
     # A request that came in while the poll ran survives it, 10 s after the poll.
     regular = NOW + timedelta(seconds=300)
     assert after_poll(due_later, due_later, regular, NOW) == regular
@@ -218,3 +221,54 @@ async def test_hostile_pings_get_a_fault_and_fetch_nothing(
     assert feed_fetches(sb) == 0
     assert [r.path for r in sb.station.requests] == []
     assert (await feed_row(poller.database, feed_id)).next_poll_at == before
+
+
+async def test_a_ping_taken_by_a_standby_is_polled_by_the_leader(
+    sb: Sandbox,
+    database: Database,
+    make_poller: IngestFactory,
+    clock: Clock,
+    feed_id: int,
+    audience: int,
+) -> None:
+    """The standby's request is the feed row's next poll time; the leader's loop finds it."""
+    leader, standby = make_poller(), make_poller()
+    await primed(leader, clock, sb)
+    status = StatusSources(database, lambda: False, dict, lambda: (0, 0))
+    server = WebServer("127.0.0.1", 0, status, stale_after_s=900)
+    add_ping_route(server, "/wordpress/ping", SitePings(database, standby))
+    await server.start()
+    try:
+        answer = await publish_and_ping(sb.station, new_item(90003), f"{server.url}/wordpress/ping")
+    finally:
+        await server.stop()
+    assert answer.fault is None
+    (outcome,) = await leader.poll_due()
+    assert (outcome.new, outcome.enqueued) == (1, audience)
+
+
+@pytest.mark.parametrize("published", [True, False], ids=["answered-200", "answered-304"])
+async def test_a_ping_during_a_running_poll_is_not_lost(
+    sb: Sandbox, poller: Ingest, clock: Clock, ping_url: str, feed_id: int, published: bool
+) -> None:
+    """A poll in flight may have fetched before the post was up: the ping's request survives
+    the poll's own scheduling, and another poll follows 10 s after it (not in 5 minutes)."""
+    await primed(poller, clock, sb)
+    clock.advance(300)  # the regular poll is due
+    sb.station.fail("/feed", "slow", delay=0.5, times=1)
+    (running,) = await poller.start_due()
+    await asyncio.sleep(0.1)  # its request is on the way
+    if published:
+        publish(sb.station, new_item(90004))
+    body = ixr_request("weblogUpdates.ping", BLOG_NAME, sb.station_url + "/")
+    assert read_answer("x", *await post_xmlrpc(ping_url, body)).fault is None
+    outcome = await running
+    assert outcome.status == ("stored" if published else "not_modified")
+    row = await feed_row(poller.database, feed_id)
+    assert row.next_poll_at == clock() + timedelta(seconds=10)
+    clock.advance(10)
+    (again,) = await poller.poll_due()
+    assert again.status == "not_modified"
+    assert (await feed_row(poller.database, feed_id)).next_poll_at > clock() + timedelta(
+        seconds=250
+    )
