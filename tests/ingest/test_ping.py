@@ -12,7 +12,7 @@ from datetime import timedelta
 import aiohttp
 import pytest
 
-from bot.app import add_ping_route
+from bot.app import add_ping_route, build
 from bot.feeds.requested import after_poll, requested_poll_at
 from bot.services.ingest import Ingest
 from bot.services.site_ping import SitePings, feeds_of_site, site_key
@@ -28,6 +28,7 @@ from bot.web.ping import (
 )
 from bot.web.server import WebServer
 from bot.web.status import StatusSources
+from config import Settings, SettingsError, load_settings
 from storage.db import Database
 from tests.ingest.conftest import NOW, Clock, IngestFactory, feed_row, new_item
 from tests.sandbox import Sandbox
@@ -272,3 +273,21 @@ async def test_a_ping_during_a_running_poll_is_not_lost(
     assert (await feed_row(poller.database, feed_id)).next_poll_at > clock() + timedelta(
         seconds=250
     )
+
+
+def routes(settings: Settings) -> set[str]:
+    server = build(settings).web
+    assert server is not None
+    return {r.resource.canonical for r in server.app.router.routes() if r.resource is not None}
+
+
+def test_the_ping_path_is_a_setting_and_empty_turns_it_off() -> None:
+    token = "123456:" + "A" * 35
+    assert "/wordpress/ping" in routes(load_settings(telegram_token=token, http_port=0))
+    custom = load_settings(telegram_token=token, http_port=0, ping_path="/hooks/wp-ping")
+    assert "/hooks/wp-ping" in routes(custom) and "/wordpress/ping" not in routes(custom)
+    assert not {"/wordpress/ping", ""} & routes(
+        load_settings(telegram_token=token, http_port=0, ping_path="")
+    )
+    with pytest.raises(SettingsError, match="NEWSBOT_PING_PATH"):
+        load_settings(telegram_token=token, ping_path="wordpress ping")
