@@ -1,6 +1,7 @@
 # Kon Tum news bot: `docker build -t newsbot . && docker run -e NEWSBOT_TELEGRAM_TOKEN=... newsbot`
 # Polling by default; webhook mode with NEWSBOT_WEBHOOK_URL (Telegram calls it through your
-# TLS proxy, which forwards to port 8080 here). /healthz and /metrics are on port 8080 too.
+# TLS proxy, which forwards to port 8080 here). /healthz, /metrics and WordPress's update ping
+# (/wordpress/ping) are on port 8080 too.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

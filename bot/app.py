@@ -31,7 +31,9 @@ from bot.handlers.role_menu import publish_staff_menus
 from bot.leadership import AlwaysLeader, Leadership, LeaderState, PostgresLeadership
 from bot.services import SERVICES_KEY, Services, build_services
 from bot.services.ingest import Ingest
+from bot.services.site_ping import SitePings
 from bot.updates import LongPolling, UpdateSource
+from bot.web.ping import PingEndpoint, PollSite
 from bot.web.server import WebServer
 from bot.web.status import StatusSources
 from bot.web.webhook import DEFAULT_PORT, Webhook, derived_secret
@@ -105,6 +107,11 @@ def build(settings: Settings) -> Wiring:
     leader_state = LeaderState()
     server = make_web_server(settings, database, leader_state, sender)
     source = make_update_source(application, settings, server)
+    if server is not None:
+        server.status.polls = lambda: ingest.stats
+    if server is not None and settings.ping_path:
+        pings = add_ping_route(server, settings.ping_path, SitePings(database, ingest))
+        server.status.pings = lambda: (pings.accepted, pings.refused)
     if server is not None:
         server.status.updates = _update_counts(source)
     leadership = make_leadership(settings, database)
@@ -240,6 +247,14 @@ def make_web_server(
     )
     stale_after = settings.health_stale_after or 3 * settings.poll_interval
     return WebServer(settings.http_host, port, status, stale_after_s=stale_after)
+
+
+def add_ping_route(server: WebServer, path: str, poll_site: PollSite) -> PingEndpoint:
+    """WordPress's update ping on the web server (every process: a standby's request reaches
+    the leader through the feed row)."""
+    endpoint = PingEndpoint(poll_site)
+    server.add_post(path, endpoint.handle)
+    return endpoint
 
 
 def _update_counts(source: UpdateSource) -> Callable[[], tuple[int, int]]:

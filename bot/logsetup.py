@@ -42,7 +42,15 @@ class RedactingFilter(logging.Filter):
 
 # Context the code attaches with ``extra=`` (chat, article and delivery ids) and a JSON line
 # carries as fields of its own, so a log collector can filter on them.
-CONTEXT_FIELDS = ("chat_id", "article_id", "delivery_id", "feed_id", "update_id")
+CONTEXT_FIELDS = (
+    "chat_id",
+    "article_id",
+    "delivery_id",
+    "feed_id",
+    "update_id",
+    "feed_ids",  # the feeds an update ping polls
+    "article_ids",  # the articles one poll stored (at most 200)
+)
 
 
 class JsonFormatter(logging.Formatter):

@@ -126,6 +126,9 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     # Operations: "text" (one readable line per event) or "json" (one object per line).
     log_format: str = "text"
+    # Ingest: the path of WordPress's update ping (Settings → Writing → Update Services) on
+    # the web server; a ping from a configured site polls its feeds at once. Empty: off.
+    ping_path: str = "/wordpress/ping"
 
     @field_validator("telegram_token")
     @classmethod
@@ -225,6 +228,14 @@ class Settings(BaseSettings):
             r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()
         ):
             raise ValueError("expected 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("ping_path")
+    @classmethod
+    def _ping_path(cls, value: str) -> str:
+        value = value.strip()
+        if value and not re.fullmatch(r"(/[A-Za-z0-9._~-]+)+/?", value):
+            raise ValueError("expected a path such as /wordpress/ping (or empty: off)")
         return value
 
     @field_validator("log_format")

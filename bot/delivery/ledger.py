@@ -26,6 +26,12 @@ from storage.repositories.deliveries import Claimed
 log = logging.getLogger(__name__)
 
 
+def ids(row: Claimed, **more: int | None) -> dict[str, int]:
+    """A row's ids as log fields (``extra=``): the JSON log carries them as fields."""
+    fields = {"delivery_id": row.id, "chat_id": row.chat_id, "article_id": row.article_id}
+    return {k: v for k, v in (fields | more).items() if v is not None}
+
+
 class Result(StrEnum):
     """What became of one try of a delivery (how the ledger records it)."""
 
@@ -155,7 +161,9 @@ async def _record_one(session: AsyncSession, r: Outcome, now: datetime) -> None:
                 await deliveries.mark_edited(session, r.row.id, r.row.edit_revision, error=r.error)
             else:
                 await deliveries.mark_failed(session, r.row.id, r.error or "failed")
-            log.warning("delivery %s to %s failed: %s", r.row.id, r.row.chat_id, r.error)
+            log.warning(
+                "delivery %s to %s failed: %s", r.row.id, r.row.chat_id, r.error, extra=ids(r.row)
+            )
         case Result.GONE:
             if r.row.edit_revision is not None:
                 await deliveries.mark_edited(session, r.row.id, r.row.edit_revision, error=r.error)
@@ -163,7 +171,11 @@ async def _record_one(session: AsyncSession, r: Outcome, now: datetime) -> None:
                 await deliveries.mark_failed(session, r.row.id, r.error or "chat unreachable")
             cancelled = await chats.mark_unreachable(session, r.row.chat_id, r.error or "", now=now)
             log.info(
-                "chat %s unreachable (%s); %d waiting cancelled", r.row.chat_id, r.error, cancelled
+                "chat %s unreachable (%s); %d waiting cancelled",
+                r.row.chat_id,
+                r.error,
+                cancelled,
+                extra=ids(r.row),
             )
         case Result.MIGRATED:
             if r.new_chat_id is None:
@@ -178,6 +190,6 @@ async def _record_one(session: AsyncSession, r: Outcome, now: datetime) -> None:
                 await deliveries.retry_later(
                     session, r.row.id, due_at=now, error=r.error, count_attempt=False
                 )
-            log.info("chat %s migrated to %s", r.row.chat_id, r.new_chat_id)
+            log.info("chat %s migrated to %s", r.row.chat_id, r.new_chat_id, extra=ids(r.row))
         case Result.CANCELLED:
             await deliveries.cancel(session, r.row.id, r.error or "chat unreachable")

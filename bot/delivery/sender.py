@@ -326,10 +326,10 @@ class Sender:
                 result = await self._send(row, view, message)
         except BadPayload as error:  # a bug upstream: the same payload would fail again
             log.error("delivery %s (%s %s) cannot be rendered: %s", row.id, row.message_kind,
-                      row.ref, error)  # fmt: skip
+                      row.ref, error, extra=ledger.ids(row))  # fmt: skip
             result = Outcome(row, Result.FAILED, error=f"cannot render: {error}")
         except Exception as error:  # never let one row kill the batch
-            log.exception("delivery %s crashed", row.id)
+            log.exception("delivery %s crashed", row.id, extra=ledger.ids(row))
             verdict = internal_error(
                 f"internal error: {error!r}", attempts=row.attempts + 1, rng=self.rng
             )
@@ -379,11 +379,21 @@ class Sender:
                     rng=self.rng,
                 )
                 if verdict.action is Action.NO_PHOTO:
-                    log.info("photo for %s refused (%s); sending text", _what(row), error)
+                    log.info(
+                        "photo for %s refused (%s); sending text",
+                        _what(row),
+                        error,
+                        extra=ledger.ids(row),
+                    )
                     as_photo = False
                     continue
                 if verdict.action is Action.PLAIN_TEXT and not plain:
-                    log.error("rendering bug: %s refused as HTML: %s", _what(row), error)
+                    log.error(
+                        "rendering bug: %s refused as HTML: %s",
+                        _what(row),
+                        error,
+                        extra=ledger.ids(row),
+                    )
                     plain, as_photo = True, False
                     continue
                 return self._after_error(row, verdict)
@@ -434,7 +444,13 @@ class Sender:
         if verdict.fate is not None:
             self.stats[verdict.fate] = self.stats.get(verdict.fate, 0) + 1
             if verdict.fate is Fate.UNCERTAIN:
-                log.warning("delivery %s to %s: %s", row.id, row.chat_id, verdict.reason)
+                log.warning(
+                    "delivery %s to %s: %s",
+                    row.id,
+                    row.chat_id,
+                    verdict.reason,
+                    extra=ledger.ids(row),
+                )
                 self._uncertain.add(row.id)
                 patience = patience_after_uncertain(
                     self._patience.get(row.chat_id), self.bot.request.read_timeout

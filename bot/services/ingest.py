@@ -13,8 +13,10 @@ stored (nothing doubles) and announces them with its own.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,6 +31,7 @@ from bot.feeds.draft import ArticleDraft
 from bot.feeds.errors import FeedError, FeedHttpError, safe_url
 from bot.feeds.fetch import FeedFetcher, FetchResult
 from bot.feeds.parse import ParsedFeed, parse_feed
+from bot.feeds.requested import MIN_GAP_S, after_poll, requested_poll_at
 from bot.feeds.schedule import (
     RepeatFilter,
     failing_since,
@@ -42,6 +45,7 @@ from bot.i18n import DEFAULT_LOCALE, format_datetime, t
 from bot.services.announce import announce
 from bot.services.ingest_store import LateTopics, StoredEntries, store_in_chunks
 from bot.services.pages import complete_from_pages
+from bot.services.poll_stats import PollStats
 from storage.db import Database
 from storage.models import Feed, utcnow
 from storage.repositories import feeds
@@ -92,6 +96,7 @@ class Ingest:
         rng: random.Random | None = None,
         alert: Alert | None = None,
         on_enqueued: Callable[[], None] | None = None,
+        timer: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.database = database
         self.fetcher = fetcher
@@ -113,13 +118,18 @@ class Ingest:
         self._store = asyncio.Lock()
         self._in_flight: dict[int, asyncio.Task[PollOutcome]] = {}
         self._repeats = RepeatFilter(REPEAT_WARNING_EVERY_S)
+        self.stats = PollStats()  # for /metrics
+        self.timer = timer
+        self._wake = asyncio.Event()  # set by poll_now: look for due feeds before the tick ends
 
     async def run_forever(self, tick_s: float = 1.0) -> None:
         """Start every due feed's poll as it falls due; never wait on a slow one."""
         try:
             while True:
                 await self.start_due()
-                await asyncio.sleep(tick_s)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), tick_s)
+                self._wake.clear()
         finally:
             # A stopped loop stops its polls: none may outlive the database it writes to.
             polls = list(self._in_flight.values())
@@ -144,6 +154,28 @@ class Ingest:
             if running is task:
                 del self._in_flight[feed_id]
 
+    async def poll_now(self, feed_ids: Sequence[int], *, min_gap_s: float = MIN_GAP_S) -> list[int]:
+        """Ask for these feeds to be polled at once (debounced: see ``bot.feeds.requested``).
+
+        The request is the feed row's next poll time, so it reaches the leader's loop from any
+        process (a standby took the ping): the loop reads due feeds every second, and at once
+        when the request was made in this process. Returns the active feeds requested.
+        """
+        now = self.clock()
+        requested = []
+        async with self.database.session() as session:
+            for feed_id in dict.fromkeys(feed_ids):
+                feed = await feeds.get(session, feed_id)
+                if feed is None or not feed.active:
+                    continue
+                feed.next_poll_at = requested_poll_at(
+                    now, feed.last_polled_at, feed.next_poll_at, min_gap_s
+                )
+                requested.append(feed_id)
+        if requested:
+            self._wake.set()
+        return requested
+
     async def poll_due(self) -> list[PollOutcome]:
         """Poll every due feed once and wait for all of them (tests and one-shot runs)."""
         return list(await asyncio.gather(*await self.start_due()))
@@ -151,10 +183,18 @@ class Ingest:
     async def _guarded_poll(self, snapshot: _FeedSnapshot) -> PollOutcome:
         async with self._slots:
             try:
-                return await self._poll(snapshot)
+                outcome = await self._poll(snapshot)
             except Exception as error:  # a bug in one feed's handling must not stop the rest
-                log.exception("poll of feed %s failed unexpectedly", snapshot.id)
-                return await self._record_failure(snapshot.id, f"internal error: {error!r}", None)
+                log.exception(
+                    "poll of feed %s failed unexpectedly",
+                    snapshot.id,
+                    extra={"feed_id": snapshot.id},
+                )
+                outcome = await self._record_failure(
+                    snapshot.id, f"internal error: {error!r}", None
+                )
+            self.stats.poll_finished(snapshot.url, outcome.status)
+            return outcome
 
     async def poll(self, feed_id: int) -> PollOutcome:
         """Fetch, parse and store one feed now."""
@@ -163,13 +203,19 @@ class Ingest:
             if feed is None:
                 raise LookupError(f"feed {feed_id} does not exist")
             snapshot = _FeedSnapshot.of(feed)
-        return await self._poll(snapshot)
+        outcome = await self._poll(snapshot)
+        self.stats.poll_finished(snapshot.url, outcome.status)
+        return outcome
 
     async def _poll(self, snapshot: _FeedSnapshot) -> PollOutcome:
         try:
-            fetched = await self.fetcher.fetch(
-                snapshot.url, etag=snapshot.etag, last_modified=snapshot.last_modified
-            )
+            began = self.timer()
+            try:
+                fetched = await self.fetcher.fetch(
+                    snapshot.url, etag=snapshot.etag, last_modified=snapshot.last_modified
+                )
+            finally:  # failures too: a feed that times out is what the histogram is for
+                self.stats.fetch_seconds.observe(self.timer() - began)
             if fetched.not_modified and snapshot.healthy and not fetched.permanent_url:
                 return await self._record_not_modified(snapshot, fetched)
             if fetched.not_modified:
@@ -254,6 +300,17 @@ class Ingest:
                 )
                 outcome.pushed, outcome.summarised = announced.pushed, announced.summarised
                 outcome.enqueued += announced.enqueued
+            if stored.new or stored.revised:
+                # One line per poll that brought news; its article ids as a field of their own.
+                log.info(
+                    "feed %s: %d new, %d revised, %d pushed, %d in a summary",
+                    snapshot.id,
+                    outcome.new,
+                    outcome.revised,
+                    outcome.pushed,
+                    outcome.summarised,
+                    extra={"feed_id": snapshot.id, "article_ids": sorted(stored.new)[:200]},
+                )
         # Last, once everything is stored and announced: the feed's validators and times.
         async with self._store, self.database.session() as session:
             feed = await feeds.get(session, snapshot.id)
@@ -274,8 +331,13 @@ class Ingest:
             feed.last_error = None
             feed.alerted_down = False
             feed.last_polled_at = feed.last_success_at = now
-            feed.next_poll_at = next_poll_after_success(
-                now, self.interval_s, rng=self.rng, max_age=fetched.max_age
+            feed.next_poll_at = after_poll(
+                feed.next_poll_at,
+                snapshot.due_at,
+                next_poll_after_success(
+                    now, self.interval_s, rng=self.rng, max_age=fetched.max_age
+                ),
+                now,
             )
         self._repeats.forget(snapshot.id)
         if recovered:
@@ -297,6 +359,9 @@ class Ingest:
                 next_poll_at=next_poll_after_success(
                     now, self.interval_s, rng=self.rng, max_age=fetched.max_age
                 ),
+                # A poll requested while this one ran is kept (see bot.feeds.requested).
+                scheduled_at=snapshot.due_at,
+                requested_poll_at=now + timedelta(seconds=MIN_GAP_S),
                 etag=fetched.etag,
                 last_modified=fetched.last_modified,
             )
@@ -382,7 +447,7 @@ class Ingest:
         if held:
             message += " (%d more like it not logged)"
             args = (*args, held)
-        log.warning(message, *args)
+        log.warning(message, *args, extra={"feed_id": feed_id})
 
     async def _alert(self, text: str) -> None:
         if self.alert is None:
@@ -411,6 +476,8 @@ class _FeedSnapshot:
     # The last success (or when the feed was added): articles stored after it and not
     # announced come from a poll that died half-way.
     succeeded_at: datetime
+    # The row's next poll time when the poll started: a later change is a requested poll.
+    due_at: datetime
 
     @classmethod
     def of(cls, feed: Feed) -> _FeedSnapshot:
@@ -424,4 +491,5 @@ class _FeedSnapshot:
             feed.primed,
             healthy,
             failing_since(feed.last_success_at, feed.created_at),
+            feed.next_poll_at,
         )

@@ -11,7 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+)
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 
@@ -72,6 +76,7 @@ class SnapshotCollector(Collector):
         yield CounterMetricFamily(
             "newsbot_updates_skipped", "updates that could not be parsed", value=s.updates_skipped
         )
+        yield from _ingest(s)
         if s.database_error is not None:
             return
         rows = GaugeMetricFamily("newsbot_outbox_rows", "outbox rows by status", labels=["status"])
@@ -110,6 +115,31 @@ class SnapshotCollector(Collector):
                 ages.add_metric([feed.url], (s.now - feed.last_success_at).total_seconds())
         yield failures
         yield ages
+
+
+def _ingest(s: Snapshot) -> Iterable[Metric]:
+    """This process's polls: results by feed, fetch latency, update pings (a standby has none)."""
+    pings = CounterMetricFamily(
+        "newsbot_update_pings", "WordPress update pings by result", labels=["result"]
+    )
+    pings.add_metric(["accepted"], s.pings[0])
+    pings.add_metric(["refused"], s.pings[1])
+    yield pings
+    if s.polls is None:
+        return
+    results = CounterMetricFamily(
+        "newsbot_feed_polls", "feed polls by feed and result", labels=["feed", "result"]
+    )
+    for (url, status), n in sorted(s.polls.results.items()):
+        results.add_metric([url, status], n)
+    yield results
+    latency = s.polls.fetch_seconds
+    yield HistogramMetricFamily(
+        "newsbot_feed_fetch_seconds",
+        "time to fetch a feed (an answer, a 304 or a failure)",
+        buckets=latency.cumulative(),
+        sum_value=latency.total,
+    )
 
 
 def _gauge(name: str, text: str, value: bool | float) -> GaugeMetricFamily:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from bot.services.poll_stats import PollStats
 from storage.db import Database, first_line
 from storage.enums import CommentStatus, DeliveryStatus
 from storage.repositories import ops
@@ -33,6 +34,8 @@ class Snapshot:
     sender_stats: Mapping[str, int] = field(default_factory=dict)
     updates_received: int = 0
     updates_skipped: int = 0
+    polls: PollStats | None = None  # this process's ingest (None: not wired)
+    pings: tuple[int, int] = (0, 0)  # update pings (accepted, refused)
 
     @property
     def last_poll_at(self) -> datetime | None:
@@ -106,6 +109,8 @@ class StatusSources:
     leading: Callable[[], bool]
     sender_stats: Callable[[], Mapping[str, int]]
     updates: Callable[[], tuple[int, int]]  # (received, skipped) by the update source
+    polls: Callable[[], PollStats | None] = lambda: None
+    pings: Callable[[], tuple[int, int]] = lambda: (0, 0)
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
@@ -119,6 +124,8 @@ class StatusSources:
             sender_stats=dict(self.sender_stats()),
             updates_received=received,
             updates_skipped=skipped,
+            polls=self.polls(),
+            pings=self.pings(),
         )
         try:
             async with asyncio.timeout(DATABASE_TIMEOUT_S), self.database.session() as session:

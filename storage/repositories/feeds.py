@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Article, Feed, utcnow
+from storage.models import Article, Feed, UTCDateTime, utcnow
 
 
 async def ensure_feeds(
@@ -64,12 +64,27 @@ async def record_not_modified(
     next_poll_at: datetime,
     etag: str | None,
     last_modified: str | None,
+    scheduled_at: datetime | None = None,
+    requested_poll_at: datetime | None = None,
 ) -> None:
-    """A healthy feed answered 304: schedule it again, keeping validators the 304 omitted."""
+    """A healthy feed answered 304: schedule it again, keeping validators the 304 omitted.
+
+    With ``scheduled_at`` (the row's next poll time when the poll started): a row whose next
+    poll time changed meanwhile had a poll requested, which is kept at ``requested_poll_at``
+    (or ``next_poll_at`` if sooner) instead of being overwritten."""
+    schedule: object = next_poll_at
+    if scheduled_at is not None and requested_poll_at is not None:
+        schedule = case(
+            (
+                Feed.next_poll_at == literal(scheduled_at, UTCDateTime),
+                literal(next_poll_at, UTCDateTime),
+            ),
+            else_=literal(min(next_poll_at, requested_poll_at), UTCDateTime),
+        )
     values: dict[str, object] = {
         "last_polled_at": now,
         "last_success_at": now,
-        "next_poll_at": next_poll_at,
+        "next_poll_at": schedule,
     }
     if etag:
         values["etag"] = etag

@@ -15,6 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import Wiring, build
 from bot.runner import Runtime
+from bot.services.poll_stats import PollStats
 from bot.web.metrics import render
 from bot.web.server import WebServer
 from bot.web.status import Snapshot, StatusSources, judge
@@ -47,9 +48,7 @@ async def running(sb: Sandbox, database_url: str, **extra: Any) -> AsyncIterator
         telegram_api_url=sb.api_url,
         database_url=database_url,
         feeds=[f"{sb.station_url}/feed"],
-        poll_interval=60,
-        http_port=0,
-        **extra,
+        **{"poll_interval": 60, "http_port": 0, **extra},
     )
     wiring = build(settings)
     stop = asyncio.Event()
@@ -95,6 +94,12 @@ async def test_healthz_and_metrics_of_a_polling_bot(database_url: str) -> None:
             assert ("newsbot_outbox_rows", (("status", "pending"),)) in parsed
             assert parsed[("newsbot_comments", (("status", "pending"),))] == 0
             assert ("newsbot_telegram_rate_limited_total", ()) in parsed
+            polls = (("feed", f"{sb.station_url}/feed"), ("result", "stored"))
+            assert parsed[("newsbot_feed_polls_total", polls)] >= 1
+            fetches = parsed[("newsbot_feed_fetch_seconds_count", ())]
+            assert fetches >= 1
+            assert parsed[("newsbot_feed_fetch_seconds_bucket", (("le", "+Inf"),))] == fetches
+            assert 0 < parsed[("newsbot_feed_fetch_seconds_sum", ())] < 30 * fetches
 
 
 async def test_no_web_server_in_polling_mode_unless_a_port_is_set() -> None:
@@ -122,6 +127,29 @@ def test_metrics_report_the_senders_own_counts() -> None:
     assert parsed[("newsbot_leader", ())] == 0
     assert parsed[("newsbot_comments", (("status", "pending"),))] == 4
     assert parsed[("newsbot_comments", (("status", "rejected"),))] == 0
+
+
+def test_metrics_report_poll_results_by_feed_and_the_fetch_latency() -> None:
+    polls = PollStats()
+    a, b = "https://a/feed", "https://b/rss"
+    for url, status in [(a, "stored"), (a, "not_modified"), (a, "not_modified"), (b, "error")]:
+        polls.poll_finished(url, status)
+    for seconds in (0.03, 0.07, 0.3, 45.0):
+        polls.fetch_seconds.observe(seconds)
+    snapshot = Snapshot(now=NOW, started_at=NOW, leading=True, polls=polls, pings=(3, 2))
+    parsed = samples(render(snapshot).decode())
+    by_feed = "newsbot_feed_polls_total"
+    assert parsed[(by_feed, (("feed", "https://a/feed"), ("result", "not_modified")))] == 2
+    assert parsed[(by_feed, (("feed", "https://b/rss"), ("result", "error")))] == 1
+    bucket = "newsbot_feed_fetch_seconds_bucket"
+    assert parsed[(bucket, (("le", "0.05"),))] == 1
+    assert parsed[(bucket, (("le", "0.1"),))] == 2
+    assert parsed[(bucket, (("le", "30.0"),))] == 3
+    assert parsed[(bucket, (("le", "+Inf"),))] == 4
+    assert parsed[("newsbot_feed_fetch_seconds_count", ())] == 4
+    assert parsed[("newsbot_feed_fetch_seconds_sum", ())] == pytest.approx(45.4)
+    assert parsed[("newsbot_update_pings_total", (("result", "accepted"),))] == 3
+    assert parsed[("newsbot_update_pings_total", (("result", "refused"),))] == 2
 
 
 def feed(success_ago_s: float | None) -> FeedState:
