@@ -15,7 +15,18 @@ from bot.feeds.preview import preview, preview_json, preview_text
 from tests.feeds.conftest import STATION, Serve
 
 FEED = str(STATION / "kontumtv-feed.xml")
-KEYS = {"title", "url", "summary", "topics", "image", "published"}
+KEYS = {
+    "title",
+    "url",
+    "summary",
+    "topics",
+    "image",
+    "published",
+    "guid",
+    "author",
+    "video",
+    "text",
+}
 
 
 async def test_json_of_the_station_feed() -> None:
