@@ -21,7 +21,12 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import feedparser
 
 from bot.feeds.draft import ArticleDraft
-from bot.feeds.encoding import fix_mojibake, repair_declared_encoding
+from bot.feeds.encoding import (
+    defuse_entities,
+    fix_mojibake,
+    repair_declared_encoding,
+    utf16_to_utf8,
+)
 from bot.feeds.errors import NotAFeed
 from bot.i18n import DEFAULT_LOCALE, t
 from bot.news.summary import summarize_html
@@ -203,7 +208,8 @@ def _draft(
 ) -> ArticleDraft | None:
     """The entry as a draft; None when it has neither a title nor any text."""
     raw_id = (entry.get("id") or "").strip()
-    url = canonical_url(entry.get("link") or "", base) or canonical_url(raw_id, base) or None
+    # An id is a link only when it is an absolute URL by itself ("tin-42" is not "base/tin-42").
+    url = canonical_url(entry.get("link") or "", base) or canonical_url(raw_id) or None
     contents = entry.get("content") or ()
     full_html = next((c.get("value") or "" for c in contents if c.get("value")), "")
     body_html = fix_mojibake(full_html or entry.get("summary") or "")
@@ -259,6 +265,7 @@ def parse_feed(
     fetched_at = _aware(fetched_at)
     if not body or not body.strip():
         raise NotAFeed("not a feed: the response is empty")
+    body = defuse_entities(utf16_to_utf8(body))
     body, content_type, encoding_note = repair_declared_encoding(body, content_type)
     headers = {"content-type": content_type} if content_type else {}
     if base_url:
