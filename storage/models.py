@@ -115,7 +115,7 @@ class Feed(Base):
     url: Mapped[str] = mapped_column(String(2048), unique=True)
     # The URL as listed in NEWSBOT_FEEDS when the row was made: a permanent redirect changes
     # `url`, and the old listing must still find this row (not make a second one).
-    listed_url: Mapped[str | None] = mapped_column(String(2048), unique=True)
+    listed_url: Mapped[str | None] = mapped_column(String(2048), unique=True, index=True)
     title: Mapped[str | None] = mapped_column(String(500))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     etag: Mapped[str | None] = mapped_column(String(500))

@@ -31,15 +31,16 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("articles", schema=None) as batch_op:
         batch_op.alter_column("url", existing_type=sa.String(length=2048), nullable=True)
+    # A column and a unique index: SQLite adds both in place, without copying the table.
     with op.batch_alter_table("feeds", schema=None) as batch_op:
         batch_op.add_column(sa.Column("listed_url", sa.String(length=2048), nullable=True))
-        batch_op.create_unique_constraint(batch_op.f("uq_feeds_listed_url"), ["listed_url"])
+    op.create_index(op.f("ix_feeds_listed_url"), "feeds", ["listed_url"], unique=True)
     op.execute("UPDATE feeds SET listed_url = url")
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_feeds_listed_url"), table_name="feeds")
     with op.batch_alter_table("feeds", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("uq_feeds_listed_url"), type_="unique")
         batch_op.drop_column("listed_url")
     # The old schema cannot hold an article without a link.
     op.execute("DELETE FROM articles WHERE url IS NULL")
