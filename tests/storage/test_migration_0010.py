@@ -29,7 +29,7 @@ OLD_ROWS = [
 UNLINKED = (
     "INSERT INTO articles (id, feed_id, guid, url, title, summary, text, published_at, "
     "fetched_at, updated_at, revision, content_hash, search_text, backlog) VALUES "
-    f"({{id}}, 1, 'u{{id}}', NULL, 't', '', '', {T}, {T}, {T}, 1, 'h', '', false)"
+    f"({{id}}, 1, 'u{{id}}', NULL, 't', '', '', {T}, {T}, {T}, 1, 'h', 'u{{id}}', false)"
 )
 
 
@@ -56,6 +56,12 @@ async def test_rows_from_before_0010_survive_and_links_become_optional(
         await conn.execute(text(UNLINKED.format(id=2)))
         await conn.execute(text(UNLINKED.format(id=3)))
     assert await _count(old_database, "articles") == 3
+    if old_database.is_sqlite:  # /search's FTS5 index still follows every new article
+        async with old_database.engine.connect() as conn:
+            found = await conn.execute(
+                text("SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'u2'")
+            )
+            assert found.scalars().all() == [2]
 
 
 def _downgrade(connection: Connection) -> list[str]:
