@@ -127,7 +127,8 @@ def drop_invitations(paragraphs: list[str]) -> list[str]:
     """Without the sentences inviting viewers or listeners to watch or follow the report."""
     out: list[str] = []
     for paragraph in paragraphs:
-        if "ời " not in paragraph:  # "mời " / "Mời ": the cheap test first
+        # The cheap test first ("ời " alone would match every "người").
+        if "mời " not in paragraph and "Mời " not in paragraph and "MỜI " not in paragraph:
             out.append(paragraph)
             continue
         kept = [s for s in split_sentences(paragraph) if not _INVITATION.match(s)]
