@@ -62,6 +62,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     preview.add_argument("source", help="feed URL or local file")
     preview.add_argument("--json", action="store_true", help="print one JSON array")
+    preview.add_argument(
+        "--fetch-pages",
+        action="store_true",
+        help="complete entries without text from their article pages, as the bot does",
+    )
     preview.add_argument("--config", type=Path, help="optional TOML settings file")
     return parser
 
@@ -84,11 +89,22 @@ async def _db(settings: Settings, action: str) -> None:
         await database.dispose()
 
 
-async def _preview(settings: Settings, source: str, as_json: bool) -> str:
-    from bot.feeds.preview import preview, preview_json, preview_text
+async def _preview(settings: Settings, source: str, as_json: bool, fetch_pages: bool) -> str:
+    from bot.feeds.preview import preview_feed, preview_json, preview_text
 
-    drafts = await preview(source, summary_limit=settings.summary_limit)
-    return preview_json(drafts) if as_json else preview_text(drafts)
+    parsed = await preview_feed(
+        source,
+        summary_limit=settings.summary_limit,
+        fetch_pages=fetch_pages,
+        locale=settings.locale,
+    )
+    if parsed.skipped:
+        # stderr: stdout stays exactly one JSON array (or the text listing).
+        print(
+            f"newsbot: skipped {parsed.skipped} entries without a title or text",
+            file=sys.stderr,
+        )
+    return preview_json(parsed.entries) if as_json else preview_text(parsed.entries)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -122,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "db":
             asyncio.run(_db(settings, args.db_command))
         elif args.command == "feed":
-            output = asyncio.run(_preview(settings, args.source, args.json))
+            output = asyncio.run(_preview(settings, args.source, args.json, args.fetch_pages))
             sys.stdout.write(output + "\n")
     except (DatabaseUnavailable, AlreadyRunning, StartupError, FeedError) as error:
         return _fail(str(error))

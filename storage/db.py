@@ -216,8 +216,30 @@ class Database:
 
     async def upgrade(self, revision: str = "head") -> None:
         """Apply Alembic migrations up to ``revision`` (idempotent)."""
+        if self.is_sqlite:
+            await self._upgrade_sqlite(revision)
+            return
         async with self.engine.begin() as conn:
             await conn.run_sync(_upgrade, revision)
+
+    async def _upgrade_sqlite(self, revision: str) -> None:
+        """SQLite changes a column by copying its table and dropping the old one, and with
+        foreign keys on, that drop deletes every row referencing the table through ON DELETE
+        CASCADE (altering ``articles`` emptied ``deliveries``). So the keys are off while
+        migrating (the pragma is ignored inside a transaction: set before it), and checked
+        before the transaction commits."""
+        async with self.engine.connect() as conn:
+            await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            await conn.commit()
+            try:
+                async with conn.begin():
+                    await conn.run_sync(_upgrade, revision)
+                    broken = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                    if broken:
+                        raise RuntimeError(f"migration left broken references: {broken[:5]}")
+            finally:
+                await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                await conn.commit()
 
     async def current_revision(self) -> str | None:
         async with self.engine.connect() as conn:

@@ -117,6 +117,9 @@ class Feed(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     url: Mapped[str] = mapped_column(String(2048), unique=True)
+    # The URL as listed in NEWSBOT_FEEDS when the row was made: a permanent redirect changes
+    # `url`, and the old listing must still find this row (not make a second one).
+    listed_url: Mapped[str | None] = mapped_column(String(2048), unique=True, index=True)
     title: Mapped[str | None] = mapped_column(String(500))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     etag: Mapped[str | None] = mapped_column(String(500))
@@ -161,7 +164,9 @@ class Article(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"), index=True)
     guid: Mapped[str] = mapped_column(String(2048))
-    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    # None for an item that has no usable link (RSS needs only a title or a description):
+    # it is pushed without the "read" button. NULLs never collide in the unique index.
+    url: Mapped[str | None] = mapped_column(String(2048), unique=True)
     title: Mapped[str] = mapped_column(Text)
     author: Mapped[str | None] = mapped_column(String(300))
     summary: Mapped[str] = mapped_column(Text, default="")

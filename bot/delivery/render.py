@@ -54,7 +54,7 @@ class ArticleView:
 
     id: int
     title: str
-    url: str
+    url: str | None  # None: a feed item without a link, sent without the 📖 button
     summary: str
     topics: tuple[tuple[str, str], ...]  # (display name, slug)
     published_at: datetime  # UTC; a naive value is taken as UTC
@@ -137,7 +137,8 @@ def without_buttons(message: RenderedMessage) -> RenderedMessage:
 
 
 def _render(article: ArticleView, locale: str, with_image: bool, tz: str) -> RenderedMessage:
-    url = article.url.strip() if is_web_url(article.url.strip()) else None
+    raw_url = (article.url or "").strip()
+    url = raw_url if is_web_url(raw_url) else None
     title = truncate_utf16(clean_text(article.title), TITLE_LIMIT) or "…"
     summary = clean_text(article.summary)
     footer = _footer(article, tz)

@@ -10,13 +10,14 @@ from datetime import datetime
 class ArticleDraft:
     """Everything the bot needs from one feed entry; no storage or Telegram types.
 
-    `guid` is the identity inside one feed (unique per feed+guid in storage).
+    `guid` is the identity inside one feed (unique per feed+guid in storage): the entry's
+    guid/id, else its link, else a hash of its title and text (`parse.entry_identity`).
     `content_hash` changes when the title or summary changes, so the caller can tell a
     revised article (edit the posted message) from an unchanged one seen again.
     """
 
     guid: str
-    url: str
+    url: str | None  # None: the entry has no usable link (pushed without the 📖 button)
     title: str
     author: str | None
     published_at: datetime

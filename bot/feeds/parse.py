@@ -21,7 +21,12 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import feedparser
 
 from bot.feeds.draft import ArticleDraft
-from bot.feeds.encoding import fix_mojibake, repair_declared_encoding
+from bot.feeds.encoding import (
+    defuse_entities,
+    fix_mojibake,
+    repair_declared_encoding,
+    utf16_to_utf8,
+)
 from bot.feeds.errors import NotAFeed
 from bot.feeds.media import find_video
 from bot.i18n import DEFAULT_LOCALE, t
@@ -50,7 +55,7 @@ class ParsedFeed:
     link: str | None
     entries: list[ArticleDraft] = field(default_factory=list)  # oldest first
     warning: str | None = None  # parser complaint about a feed that was still read
-    skipped: int = 0  # entries with no usable link
+    skipped: int = 0  # entries with neither a title nor any text: nothing to tell a reader
 
 
 def canonical_url(url: str, base: str | None = None) -> str:
@@ -180,6 +185,20 @@ def _title(entry: Mapping[str, Any], summary: str, untitled: str) -> str:
     return head + "…" if len(words) > _TITLE_WORDS else head
 
 
+def entry_identity(raw_id: str, url: str | None, title: str, text: str) -> str:
+    """The entry's guid: its own guid/id, else its link, else a hash of what it says.
+
+    RSS 2.0 makes every element optional but a title or a description, so a valid item may
+    carry no guid and no link; the hash makes the same item seen again the same article.
+    """
+    if raw_id:
+        return raw_id
+    if url:
+        return url
+    digest = hashlib.sha1(f"{title}\n{text}".encode()).hexdigest()
+    return f"urn:sha1:{digest}"
+
+
 def _draft(
     entry: Mapping[str, Any],
     *,
@@ -188,22 +207,26 @@ def _draft(
     summary_limit: int,
     untitled: str,
 ) -> ArticleDraft | None:
+    """The entry as a draft; None when it has neither a title nor any text."""
     raw_id = (entry.get("id") or "").strip()
-    url = canonical_url(entry.get("link") or "", base) or canonical_url(raw_id)
-    if not url:
-        return None
+    # An id is a link only when it is an absolute URL by itself ("tin-42" is not "base/tin-42").
+    url = canonical_url(entry.get("link") or "", base) or canonical_url(raw_id) or None
     contents = entry.get("content") or ()
     full_html = next((c.get("value") or "" for c in contents if c.get("value")), "")
     body_html = fix_mojibake(full_html or entry.get("summary") or "")
     summary, text = summarize_html(body_html, summary_limit) if body_html else ("", "")
+    raw_title = entry.get("title") or ""
+    if not summary and not normalize_text(_TAG.sub("", raw_title)):
+        return None  # nothing to tell a reader, whatever the entry links to
     title = _title(entry, summary, untitled)
     published_at = _published(entry, fetched_at)
-    image, _ = _media(entry, url)
-    video = find_video(entry, body_html, url, canonical_url)
+    media_base = url or base or ""
+    image, _ = _media(entry, media_base)
+    video = find_video(entry, body_html, media_base, canonical_url)
     if image is None and body_html:
-        image = _first_img_src(body_html, url)
+        image = _first_img_src(body_html, media_base)
     author = normalize_text(fix_mojibake(entry.get("author") or "")) or None
-    guid = raw_id or url
+    guid = entry_identity(raw_id, url, title, text)
     return ArticleDraft(
         guid=guid,
         url=url,
@@ -236,16 +259,21 @@ def parse_feed(
 ) -> ParsedFeed:
     """Parse RSS/Atom bytes into drafts, oldest first.
 
-    `base_url` (the URL the feed was fetched from) resolves relative links; without it the
-    feed's own <link> is used. An entry with neither title nor text is stored under a
-    placeholder title in ``locale`` (the station's). Raises NotAFeed when the bytes hold no
-    feed at all.
+    Relative links resolve against the entry's ``xml:base``, then ``base_url`` (the feed's
+    final URL after redirects), then the feed's own <link>. An entry without a usable link
+    is kept (no 📖 button); one with neither title nor text is skipped and counted. The
+    placeholder title (an entry whose title is only markup) is in ``locale``, the
+    station's. Raises NotAFeed when the bytes hold no feed at all.
     """
     fetched_at = _aware(fetched_at)
     if not body or not body.strip():
         raise NotAFeed("not a feed: the response is empty")
+    body = defuse_entities(utf16_to_utf8(body))
     body, content_type, encoding_note = repair_declared_encoding(body, content_type)
     headers = {"content-type": content_type} if content_type else {}
+    if base_url:
+        # feedparser resolves <link>, xml:base and permalink guids against this location.
+        headers["content-location"] = base_url
     # Sanitising and URI resolution are off: content only ever reaches users as plain text
     # through summarize_html, links are resolved here, and together they cost ~40% of
     # feedparser's time, which the ingest budget needs for summarising.

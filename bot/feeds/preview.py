@@ -4,6 +4,7 @@ sending anything and without a Telegram token."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -13,7 +14,9 @@ from urllib.parse import urlsplit
 from bot.feeds.draft import ArticleDraft
 from bot.feeds.errors import FeedSourceError
 from bot.feeds.fetch import FeedFetcher
-from bot.feeds.parse import parse_feed
+from bot.feeds.pages import complete_drafts
+from bot.feeds.parse import ParsedFeed, parse_feed
+from bot.i18n import DEFAULT_LOCALE
 
 
 def _is_url(source: str) -> bool:
@@ -21,41 +24,69 @@ def _is_url(source: str) -> bool:
 
 
 async def preview(
-    source: str, *, summary_limit: int = 400, fetcher: FeedFetcher | None = None
+    source: str,
+    *,
+    summary_limit: int = 400,
+    fetcher: FeedFetcher | None = None,
+    fetch_pages: bool = False,
 ) -> list[ArticleDraft]:
-    """Drafts from a feed URL (http/https) or a local file, oldest first.
+    """`preview_feed`'s drafts, oldest first."""
+    parsed = await preview_feed(
+        source, summary_limit=summary_limit, fetcher=fetcher, fetch_pages=fetch_pages
+    )
+    return parsed.entries
+
+
+async def preview_feed(
+    source: str,
+    *,
+    summary_limit: int = 400,
+    fetcher: FeedFetcher | None = None,
+    fetch_pages: bool = False,
+    locale: str = DEFAULT_LOCALE,
+) -> ParsedFeed:
+    """The feed from a URL (http/https) or a local file as the poller would store it, entries
+    oldest first. ``fetch_pages`` completes text-less entries from their article pages, as
+    the poller does (on the feed's own host only).
 
     Raises a FeedError subclass (FeedSourceError, FeedHttpError, NotAFeed, …) whose message
     can be printed as is.
     """
     fetched_at = datetime.now(UTC)
-    if _is_url(source):
-        own = fetcher is None
-        active = fetcher or FeedFetcher()
-        try:
+    own = fetcher is None
+    active = fetcher or FeedFetcher()
+    try:
+        if _is_url(source):
             result = await active.fetch(source, etag=None, last_modified=None)
-        finally:
-            if own:
-                await active.close()
-        body, content_type, base = result.body, result.content_type, result.final_url
-    else:
-        try:
-            body = await asyncio.to_thread(Path(source).read_bytes)
-        except OSError as exc:
-            raise FeedSourceError(
-                f"cannot read {source!r}: {exc.strerror or type(exc).__name__}"
-                " (give an http(s) URL or a feed file)"
-            ) from None
-        content_type, base = None, None
-    parsed = await asyncio.to_thread(
-        parse_feed,
-        body,
-        fetched_at=fetched_at,
-        content_type=content_type,
-        summary_limit=summary_limit,
-        base_url=base,
-    )
-    return parsed.entries
+            body, content_type, base = result.body, result.content_type, result.final_url
+        else:
+            try:
+                body = await asyncio.to_thread(Path(source).read_bytes)
+            except OSError as exc:
+                raise FeedSourceError(
+                    f"cannot read {source!r}: {exc.strerror or type(exc).__name__}"
+                    " (give an http(s) URL or a feed file)"
+                ) from None
+            content_type, base = None, None
+        parsed = await asyncio.to_thread(
+            parse_feed,
+            body,
+            fetched_at=fetched_at,
+            content_type=content_type,
+            summary_limit=summary_limit,
+            base_url=base,
+            locale=locale,
+        )
+        feed_url = base or parsed.link
+        if fetch_pages and feed_url:
+            entries = await complete_drafts(
+                active, parsed.entries, feed_url=feed_url, summary_limit=summary_limit
+            )
+            parsed = dataclasses.replace(parsed, entries=entries)
+    finally:
+        if own:
+            await active.close()
+    return parsed
 
 
 def _newest_first(drafts: Sequence[ArticleDraft]) -> list[ArticleDraft]:
@@ -68,7 +99,9 @@ def _iso_utc(when: datetime) -> str:
 
 
 def preview_json(drafts: Sequence[ArticleDraft]) -> str:
-    """One JSON array, newest first: title, url, summary, topics, image, published."""
+    """One JSON array, newest first, of what the bot would store for each entry: title, url
+    (null for an entry without a link), summary, topics, image, published, then guid,
+    author, video and the clean text."""
     items = [
         {
             "title": d.title,
@@ -77,6 +110,10 @@ def preview_json(drafts: Sequence[ArticleDraft]) -> str:
             "topics": list(d.topics),
             "image": d.image_url,
             "published": _iso_utc(d.published_at),
+            "guid": d.guid,
+            "author": d.author,
+            "video": d.video_url,
+            "text": d.text,
         }
         for d in _newest_first(drafts)
     ]
@@ -100,6 +137,6 @@ def preview_text(drafts: Sequence[ArticleDraft]) -> str:
             lines.append(f"   Image: {d.image_url}")
         if d.video_url:
             lines.append(f"   Video: {d.video_url}")
-        lines.append(f"   {d.url}")
+        lines.append(f"   {d.url or '(no link: sent without the read button)'}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"

@@ -123,7 +123,7 @@ def added_text(added: FeedAdded, context: BotContext) -> Markup:
         number=str(added.feed.id),
         item=preview.title,
         # A link Telegram would refuse in an href (a hostile feed's javascript:) is not shown.
-        link=preview.url if is_web_url(preview.url) else added.feed.url,
+        link=preview.url if preview.url and is_web_url(preview.url) else added.feed.url,
         published=_when(preview.published_at, context),
         count=format_number(preview.items, context.locale),
     )

@@ -22,18 +22,16 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 def _lines(headlines: tuple[Headline, ...] | list[Headline], context: BotContext) -> Markup:
     zone = context.services.settings.timezone
-    return Markup(
-        "\n".join(
-            t_html(
-                "reading.headline",
-                context.locale,
-                title=headline.title or t("article.untitled", context.locale),
-                url=headline.url,
-                when=format_datetime(headline.published_at, context.locale, zone),
-            )
-            for headline in headlines
-        )
-    )
+    return Markup("\n".join(_headline(headline, context.locale, zone) for headline in headlines))
+
+
+def _headline(headline: Headline, locale: str, zone: str) -> Markup:
+    """One line of a reading list; a feed item without a link is listed without one."""
+    title = headline.title or t("article.untitled", locale)
+    when = format_datetime(headline.published_at, locale, zone)
+    if headline.url is None:
+        return t_html("reading.headline_unlinked", locale, title=title, when=when)
+    return t_html("reading.headline", locale, title=title, url=headline.url, when=when)
 
 
 async def latest(update: Update, context: BotContext) -> None:

@@ -14,6 +14,13 @@ from dataclasses import dataclass
 import lxml.etree
 import lxml.html
 
+from bot.news.furniture import (
+    drop_invitations,
+    drop_preface,
+    drop_trailing_credits,
+    is_caption_block,
+    strip_lead_marks,
+)
 from bot.news.sentences import split_sentences
 from bot.news.text import normalize_line
 
@@ -171,6 +178,8 @@ def strip_dateline(text: str) -> str:
     stripped = _DATELINE.sub("", text, count=1)
     if stripped == text:
         stripped = _LEAKED_DATELINE.sub("", text, count=1)
+    if stripped == text:  # other outlets: "QNgTV-", "TTXVN –", "PHAN THIẾT (BTN) -"
+        stripped = strip_lead_marks(text)
     return stripped
 
 
@@ -242,6 +251,13 @@ def _drop_junk(root: lxml.html.HtmlElement) -> None:
         el.drop_tree()
 
 
+def _alt_texts(root: lxml.html.HtmlElement) -> frozenset[str]:
+    """Normalised alt texts of the images: a paragraph saying only that is their caption."""
+    alts = {normalize_line(img.get("alt")) for img in root.iter("img")}
+    alts.discard("")
+    return frozenset(alts)
+
+
 def _parse(html: str) -> lxml.html.HtmlElement | None:
     try:
         root: lxml.html.HtmlElement = lxml.html.fragment_fromstring(html, create_parent="div")
@@ -263,12 +279,15 @@ def html_to_paragraphs(html: str) -> list[str]:
     if root is None:
         # lxml found no document (only a comment, say): strip tags by pattern instead.
         return [p for p in (normalize_line(_TAG.sub(" ", ln)) for ln in html.split("\n")) if p]
+    alts = _alt_texts(root) if "<img" in html or "<IMG" in html else frozenset()
     _drop_junk(root)
 
     paragraphs: list[str] = []
     owners: list[lxml.html.HtmlElement] = []
     for block in _collect(root):
         text = _block_text(block.text)
+        if text in alts or is_caption_block(text):
+            continue  # an image's caption repeated as text, "Ảnh 1: …", "IMG_2034.JPG"
         if "[" in text and _EXCERPT_MORE.search(text):
             text = _trim_excerpt_tail(_EXCERPT_MORE.sub("", text).strip())
         if text.endswith(("/", "/.")):
@@ -278,11 +297,18 @@ def html_to_paragraphs(html: str) -> list[str]:
         paragraphs.append(text)
         owners.append(block.owner)
 
+    if len(paragraphs) > 1 and len(
+        drop_preface(paragraphs, first_styled=_is_styled(owners[0]))
+    ) < len(paragraphs):
+        paragraphs.pop(0)
+        owners.pop(0)
     # Trailing credits: "Tin: A" then "Ảnh: B" can both close an article.
     for _ in range(2):
         if len(paragraphs) > 1 and is_byline(paragraphs[-1], styled=_is_styled(owners[-1])):
             paragraphs.pop()
             owners.pop()
+    # Other outlets' closings: capital bylines, "Theo TTXVN", "Mời quý vị cùng theo dõi."
+    paragraphs = drop_trailing_credits(drop_invitations(drop_trailing_credits(paragraphs)))
 
     if paragraphs:
         first = strip_dateline(paragraphs[0])

@@ -127,7 +127,7 @@ class Preview:
     """The newest item of a feed just added, as the admin sees it before any push."""
 
     title: str
-    url: str
+    url: str | None  # an item without a link (ISSUE-12) is news too
     published_at: datetime
     items: int  # how many items the feed lists now (all kept as backlog)
 

@@ -75,6 +75,7 @@ class PollOutcome:
     enqueued: int = 0  # delivery rows written: pushes, the burst summary, edit requests
     pushed: int = 0  # articles pushed one by one
     summarised: int = 0  # articles announced only in the burst summary
+    skipped: int = 0  # entries with neither title nor text (nothing to tell a reader)
     error: str | None = None
 
 
@@ -244,17 +245,19 @@ class Ingest:
             self._warn(
                 snapshot.id,
                 ("skipped",),
-                "feed %s: skipped %d entries without a link",
+                "feed %s: skipped %d entries without a title or text",
                 safe_url(snapshot.url),
                 parsed.skipped,
             )
         if not parsed.entries:
             reason = (
-                f"no usable item: {parsed.skipped} entries without a link"
+                f"no usable item: {parsed.skipped} entries without a title or text"
                 if parsed.skipped
                 else "no usable item: the feed lists no entries"
             )
-            return await self._record_unusable(snapshot, reason)
+            unusable = await self._record_unusable(snapshot, reason)
+            unusable.skipped = parsed.skipped
+            return unusable
         parsed = await complete_from_pages(
             self.database,
             self.fetcher,
@@ -263,7 +266,9 @@ class Ingest:
             feed_url=fetched.final_url or snapshot.url,
             summary_limit=self.summary_limit,
         )
-        return await self._record_success(snapshot, fetched, parsed)
+        outcome = await self._record_success(snapshot, fetched, parsed)
+        outcome.skipped = parsed.skipped
+        return outcome
 
     async def store_entries(
         self, feed_id: int, drafts: Sequence[ArticleDraft], *, now: datetime, backlog: bool
@@ -372,7 +377,8 @@ class Ingest:
         """A permanent redirect to a URL no other feed row holds updates the stored URL."""
         if not new_url or new_url == feed.url:
             return False
-        return await feeds.find_by_url(session, new_url) is None
+        holder = await feeds.find_by_url(session, new_url)
+        return holder is None or holder.id == feed.id  # moved back to where it was listed
 
     async def _record_unusable(self, snapshot: _FeedSnapshot, reason: str) -> PollOutcome:
         """The feed answered, but with nothing usable: not an error of the site's server (no

@@ -118,7 +118,7 @@ class Relay:
     async def _relay(self, http: aiohttp.ClientSession, comment: StoredComment) -> Step:
         post_id = post_id_from_guid(comment.article.guid)
         if post_id is None:
-            slug = slug_of(comment.article.url)
+            slug = slug_of(comment.article.url) if comment.article.url else None
             post_id = None if slug is None else await self._client.find_post(http, slug)
         if post_id is None:
             answer = Answer(0, "post_unknown", None)

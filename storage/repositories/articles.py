@@ -42,7 +42,7 @@ class NewArticle:
     """
 
     guid: str
-    url: str
+    url: str | None  # None: the entry has no usable link (its identity is the guid alone)
     title: str
     author: str | None
     published_at: datetime
@@ -75,11 +75,13 @@ class Known:
     by_url: dict[str, Article]
     by_id: dict[int, Article]
 
-    def find(self, guid: str, url: str) -> Article | None:
+    def find(self, guid: str, url: str | None) -> Article | None:
         article_id = self.entries.get(guid)
-        return self.by_id.get(article_id) if article_id is not None else self.by_url.get(url)
+        if article_id is not None:
+            return self.by_id.get(article_id)
+        return self.by_url.get(url) if url else None
 
-    def stored(self, guid: str, url: str) -> StoredText | None:
+    def stored(self, guid: str, url: str | None) -> StoredText | None:
         article = self.find(guid, url)
         if article is None:
             return None
@@ -139,7 +141,9 @@ async def stored_hashes(
     return {guid: content_hash for guid, content_hash in rows.all()}
 
 
-async def lookup(session: AsyncSession, feed_id: int, keys: Sequence[tuple[str, str]]) -> Known:
+async def lookup(
+    session: AsyncSession, feed_id: int, keys: Sequence[tuple[str, str | None]]
+) -> Known:
     """What is already stored for these (guid, url) pairs: three queries for the whole batch."""
     if not keys:
         return Known({}, {}, {})
@@ -153,12 +157,12 @@ async def lookup(session: AsyncSession, feed_id: int, keys: Sequence[tuple[str, 
             )
         ).all()
     }
-    by_url = {
-        article.url: article
-        for article in (
-            await session.scalars(select(Article).where(Article.url.in_([u for _, u in keys])))
-        ).all()
-    }
+    urls = [u for _, u in keys if u]
+    by_url: dict[str, Article] = {}
+    if urls:
+        for article in (await session.scalars(select(Article).where(Article.url.in_(urls)))).all():
+            if article.url:
+                by_url[article.url] = article
     by_id = {article.id: article for article in by_url.values()}
     missing_ids = [i for i in entries.values() if i not in by_id]
     if missing_ids:
@@ -190,25 +194,30 @@ async def store(
         known = await lookup(session, feed_id, [(i.guid, i.url) for i in items])
     topics = await topics_for(session, [ref for item in items for ref in item.topics])
 
-    fresh: dict[str, dict[str, Any]] = {}  # url -> row of a new article
+    fresh: dict[str, dict[str, Any]] = {}  # _key -> row of a new article
     fresh_topics: dict[str, list[int]] = {}
-    new_entries: dict[str, str] = {}  # guid -> url, for feed entries of this feed
+    new_entries: dict[str, int | str] = {}  # guid -> article id, or _key of a fresh article
     for item in items:
         article_id = known.entries.get(item.guid)
         found = known.find(item.guid, item.url)
+        key = _key(item)
         item_topics = [topics[ref.slug] for ref in item.topics if ref.slug in topics]
-        if found is None and item.url not in fresh:
-            fresh[item.url] = _new_row(feed_id, item, now=now, backlog=backlog)
-            fresh_topics[item.url] = list(dict.fromkeys(t.id for t in item_topics))
+        if found is None and key not in fresh:
+            fresh[key] = _new_row(feed_id, item, now=now, backlog=backlog)
+            fresh_topics[key] = list(dict.fromkeys(t.id for t in item_topics))
         elif found is None:  # a second guid for a story new in this very batch
-            merged_ids = fresh_topics[item.url]
+            merged_ids = fresh_topics[key]
             merged_ids.extend(t.id for t in item_topics if t.id not in merged_ids)
             result.merged += 1
         else:
-            if _really_changed(found, item):
+            moved = _new_url(found, item, known, fresh)
+            changed = _really_changed(found, item)
+            if changed or moved is not None:
                 if found not in result.revised:
                     result.revised.append(found)
-                _revise(found, item, now)
+                _revise(found, item, now, text=changed, url=moved)
+                if moved is not None:  # a later entry of this batch with the new link is it
+                    known.by_url[moved] = found
             elif article_id is None:
                 result.merged += 1
             else:
@@ -217,22 +226,22 @@ async def store(
             if added:
                 result.gained.setdefault(found.id, []).extend(added)
         if item.guid not in known.entries and item.guid not in new_entries:
-            new_entries[item.guid] = found.url if found is not None else item.url
+            new_entries[item.guid] = found.id if found is not None else key
     await session.flush()
     # New articles go in with bulk statements: the ORM unit of work costs several times
     # feedparser's own parse time on a 1,000-item feed.
-    ids_by_url: dict[str, int] = {a.url: a.id for a in known.by_url.values()}
+    ids: dict[str, int] = {}
     if fresh:
         inserted = await session.execute(
-            insert(ARTICLES).returning(ARTICLES.c.id, ARTICLES.c.url),
+            insert(ARTICLES).returning(ARTICLES.c.id, ARTICLES.c.url, ARTICLES.c.guid),
             list(fresh.values()),
         )
-        # RETURNING order is not guaranteed in bulk, so rows are matched by their URL.
-        ids_by_url.update({url: article_id for article_id, url in inserted.all()})
-        result.new.extend((ids_by_url[url], row["published_at"]) for url, row in fresh.items())
+        # RETURNING order is not guaranteed in bulk, so rows are matched by their key.
+        ids = {_row_key(url, guid): article_id for article_id, url, guid in inserted.all()}
+        result.new.extend((ids[key], row["published_at"]) for key, row in fresh.items())
         links = [
-            {"article_id": ids_by_url[url], "topic_id": topic_id}
-            for url, topic_ids in fresh_topics.items()
+            {"article_id": ids[key], "topic_id": topic_id}
+            for key, topic_ids in fresh_topics.items()
             for topic_id in topic_ids
         ]
         if links:
@@ -241,8 +250,12 @@ async def store(
         await session.execute(
             insert(FEED_ENTRIES),
             [
-                {"feed_id": feed_id, "guid": guid, "article_id": ids_by_url[url]}
-                for guid, url in new_entries.items()
+                {
+                    "feed_id": feed_id,
+                    "guid": guid,
+                    "article_id": ref if isinstance(ref, int) else ids[ref],
+                }
+                for guid, ref in new_entries.items()
             ],
         )
     return result
@@ -305,6 +318,29 @@ async def covering_ids(session: AsyncSession, article_ids: Sequence[int]) -> lis
     return sorted(set(by_topic.values())) or ids[:1]
 
 
+def _row_key(url: str | None, guid: str) -> str:
+    # A URL always starts with "http", so a link-less entry's key never equals one.
+    return url if url else f"guid:{guid}"
+
+
+def _key(item: NewArticle) -> str:
+    """An entry's identity within one batch: its URL, or its guid when it has no link."""
+    return _row_key(item.url, item.guid)
+
+
+def _new_url(article: Article, item: NewArticle, known: Known, fresh: dict[str, Any]) -> str | None:
+    """The entry's link when it changed and no other article holds it; else None.
+
+    A link that went away keeps the stored one: the old address is the last one known to work.
+    """
+    if not item.url or item.url == article.url:
+        return None
+    holder = known.by_url.get(item.url)
+    if (holder is not None and holder is not article) or item.url in fresh:
+        return None  # the new address is another story's: both keep their own
+    return item.url
+
+
 def _search_text(item: NewArticle) -> str:
     if item.search_text is None:
         raise ValueError(f"entry {item.guid!r} changed but came without its search text")
@@ -342,17 +378,24 @@ def _really_changed(article: Article, item: NewArticle) -> bool:
     return bool(item.summary) or item.title != article.title
 
 
-def _revise(article: Article, item: NewArticle, now: datetime) -> None:
-    article.title = item.title
-    article.summary = item.summary or article.summary
-    article.text = item.text or article.text
-    article.image_url = item.image_url or article.image_url
-    if item.video_url:  # a bulletin re-encoded or re-uploaded: the push plays the new file
-        article.video_url, article.video_size = item.video_url, item.video_size
-    article.content_hash = item.content_hash
-    article.search_text = _search_text(item)
-    if item.search_title is not None:
-        article.search_title = item.search_title
+def _revise(
+    article: Article, item: NewArticle, now: datetime, *, text: bool, url: str | None
+) -> None:
+    """A new revision: new text (``text``), a new address (``url``), or both. Either one
+    changes the sent message (its title, summary or 📖 link), so both count."""
+    if url is not None:
+        article.url = url
+    if text:
+        article.title = item.title
+        article.summary = item.summary or article.summary
+        article.text = item.text or article.text
+        article.image_url = item.image_url or article.image_url
+        if item.video_url:  # a bulletin re-encoded or re-uploaded: the push plays the new file
+            article.video_url, article.video_size = item.video_url, item.video_size
+        article.content_hash = item.content_hash
+        article.search_text = _search_text(item)
+        if item.search_title is not None:
+            article.search_title = item.search_title
     article.revision += 1
     article.updated_at = now
 

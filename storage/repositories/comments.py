@@ -30,7 +30,7 @@ from storage.repositories.enqueue import rowcount
 class ArticleBrief:
     id: int
     title: str
-    url: str
+    url: str | None  # None: the feed item had no link
     guid: str
 
 

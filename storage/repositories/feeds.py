@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import case, func, literal, select, update
+from sqlalchemy import case, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Article, Feed, UTCDateTime, utcnow
@@ -14,22 +14,32 @@ from storage.models import Article, Feed, UTCDateTime, utcnow
 async def ensure_feeds(
     session: AsyncSession, urls: Sequence[str], *, now: datetime | None = None
 ) -> list[Feed]:
-    """Make sure every configured URL has an active feed row; new ones are polled at once."""
+    """Make sure every configured URL has an active feed row; new ones are polled at once.
+
+    A URL is found by the feed's current address or by the one it was first listed under:
+    a feed that moved (301) and is still listed under its old URL is the same feed.
+    """
     now = now or utcnow()
-    existing = {
-        feed.url: feed
-        for feed in (await session.scalars(select(Feed).where(Feed.url.in_(list(urls))))).all()
-    }
+    wanted = list(dict.fromkeys(urls))
+    rows = (
+        await session.scalars(
+            select(Feed).where(or_(Feed.url.in_(wanted), Feed.listed_url.in_(wanted)))
+        )
+    ).all()
+    by_url = {feed.url: feed for feed in rows}
+    by_listing = {feed.listed_url: feed for feed in rows if feed.listed_url}
     feeds: list[Feed] = []
-    for url in dict.fromkeys(urls):
-        feed = existing.get(url)
+    for url in wanted:
+        feed = by_url.get(url) or by_listing.get(url)
         if feed is None:
-            feed = Feed(url=url, active=True, next_poll_at=now, created_at=now)
+            feed = Feed(url=url, listed_url=url, active=True, next_poll_at=now, created_at=now)
             session.add(feed)
+            by_url[url] = feed
         elif not feed.active:
             feed.active = True
             feed.next_poll_at = now
-        feeds.append(feed)
+        if feed not in feeds:  # the old and the new URL both listed: still one feed
+            feeds.append(feed)
     await session.flush()
     return feeds
 
@@ -53,7 +63,10 @@ async def get(session: AsyncSession, feed_id: int) -> Feed | None:
 
 
 async def find_by_url(session: AsyncSession, url: str) -> Feed | None:
-    return (await session.scalars(select(Feed).where(Feed.url == url))).first()
+    """The feed at ``url`` now, or first listed under it."""
+    return (
+        await session.scalars(select(Feed).where(or_(Feed.url == url, Feed.listed_url == url)))
+    ).first()
 
 
 async def record_not_modified(

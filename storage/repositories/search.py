@@ -28,7 +28,7 @@ class Headline:
 
     id: int
     title: str
-    url: str
+    url: str | None  # None: the feed item had no link
     published_at: datetime
 
 

@@ -135,6 +135,15 @@ def test_non_web_url_is_not_linked(bad: str) -> None:
     assert msg.link_preview_url is None
 
 
+def test_an_item_without_a_link_is_sent_without_the_read_button() -> None:
+    msg = render(article(url=None))
+    check_html(msg.text)
+    assert "<a " not in msg.text and msg.text.startswith("<b>Kon Tum: Diễn tập")
+    assert "Sáng 4/7, tỉnh Kon Tum tổ chức diễn tập." in msg.text
+    assert [b[2] for b in buttons(msg)] == ["c:123"]  # 💬 only, no 📖 Đọc bài
+    assert msg.photo_url == IMAGE and msg.link_preview_url is None
+
+
 @pytest.mark.parametrize(
     ("slug", "tag"),
     [

@@ -198,20 +198,66 @@ def test_entries_without_link_title_or_date() -> None:
         "<description>Mưa lớn kéo dài trong đêm 2/7 đã gây sạt lở khoảng 300 m3 đất đá "
         "tại Km 121 Quốc lộ 24, đoạn qua xã Măng Cành.</description></item>"
         + "<item><link>https://kontumtv.vn/trong</link></item>"
+        + '<item><guid isPermaLink="false">tag:kontumtv.vn,2014:10</guid></item>'
     )
     parsed = parse_feed(body, fetched_at=FETCHED)
-    by_url = {d.url: d for d in parsed.entries}
+    by_guid = {d.guid: d for d in parsed.entries}
 
-    assert parsed.skipped == 1  # the tag: guid with no link cannot be linked to
-    assert by_url["https://kontumtv.vn/?p=9"].guid == "https://kontumtv.vn/?p=9"
-    untitled = by_url["https://kontumtv.vn/khong-tieu-de"]
+    # Neither title nor text: nothing to tell a reader, whatever it links to.
+    assert parsed.skipped == 2
+    assert not any(d.url == "https://kontumtv.vn/trong" for d in parsed.entries)
+    assert by_guid["https://kontumtv.vn/?p=9"].url == "https://kontumtv.vn/?p=9"
+    # RSS needs only a title or a description: an item without a link is still news.
+    unlinked = by_guid["tag:kontumtv.vn,2014:9"]
+    assert unlinked.url is None and unlinked.title == "Không có địa chỉ"
+    untitled = by_guid["https://kontumtv.vn/khong-tieu-de"]
     assert untitled.title == "Mưa lớn kéo dài trong đêm 2/7 đã gây sạt lở khoảng…"  # 12 words
-    assert untitled.guid == "https://kontumtv.vn/khong-tieu-de"
-    assert by_url["https://kontumtv.vn/trong"].title == "(không có tiêu đề)"
     assert all(d.published_at == FETCHED for d in parsed.entries)  # no date: fetch time
-    # The placeholder is stored, so it is in the station's language, from the catalogue.
-    english = parse_feed(body, fetched_at=FETCHED, locale="en")
-    assert {d.url: d.title for d in english.entries}["https://kontumtv.vn/trong"] == "(untitled)"
+
+
+def test_item_with_neither_guid_nor_link_is_identified_by_what_it_says() -> None:
+    def feed(text: str) -> bytes:
+        return rss(
+            "<item><title>Thông báo lịch cắt điện</title>"
+            f"<description>{text}</description></item>"
+            "<item><description>Chỉ có mô tả, không có tiêu đề.</description></item>"
+        )
+
+    first = parse_feed(feed("Ngày 5/7 cắt điện khu vực phường Quyết Thắng."), fetched_at=FETCHED)
+    again = parse_feed(feed("Ngày 5/7 cắt điện khu vực phường Quyết Thắng."), fetched_at=FETCHED)
+    other = parse_feed(feed("Ngày 6/7 cắt điện khu vực phường Thắng Lợi."), fetched_at=FETCHED)
+
+    assert [d.url for d in first.entries] == [None, None] and first.skipped == 0
+    guids = {d.title: d.guid for d in first.entries}
+    notice, bare = guids["Thông báo lịch cắt điện"], guids["Chỉ có mô tả, không có tiêu đề."]
+    assert notice.startswith("urn:sha1:") and bare.startswith("urn:sha1:") and notice != bare
+    assert {d.title: d.guid for d in again.entries} == guids  # seen again: the same item
+    changed = {d.guid for d in other.entries}
+    assert bare in changed and notice not in changed  # new text: a new item
+
+
+def test_relative_links_resolve_against_xml_base_then_the_feed_url() -> None:
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://baokontum.example/tin/">'
+        "<title>Báo</title><id>urn:x</id>"
+        '<entry><title>Có xml:base</title><id>urn:1</id><link href="a-1.html"/></entry>'
+        '<entry xml:base="/video/"><title>Base riêng</title><id>urn:2</id>'
+        '<link href="b-2.html"/></entry></feed>'
+    ).encode()
+    parsed = parse_feed(body, fetched_at=FETCHED, base_url="https://mirror.example/feed")
+    assert {d.title: d.url for d in parsed.entries} == {
+        "Có xml:base": "https://baokontum.example/tin/a-1.html",
+        "Base riêng": "https://baokontum.example/video/b-2.html",
+    }
+    plain = rss(item(guid="g1", link="tin/c-3.html", title="Không có base"))
+    # Relative to the final URL after redirects, which the fetcher hands over as base_url.
+    moved = parse_feed(plain, fetched_at=FETCHED, base_url="https://moi.example/rss/")
+    assert moved.entries[0].url == "https://moi.example/rss/tin/c-3.html"
+    # A file has no URL: the channel's own <link> is the base.
+    assert (
+        parse_feed(plain, fetched_at=FETCHED).entries[0].url == "https://kontumtv.vn/tin/c-3.html"
+    )
 
 
 def test_far_future_date_is_clamped_to_fetch_time() -> None:

@@ -15,7 +15,18 @@ from bot.feeds.preview import preview, preview_json, preview_text
 from tests.feeds.conftest import STATION, Serve
 
 FEED = str(STATION / "kontumtv-feed.xml")
-KEYS = {"title", "url", "summary", "topics", "image", "published"}
+KEYS = {
+    "title",
+    "url",
+    "summary",
+    "topics",
+    "image",
+    "published",
+    "guid",
+    "author",
+    "video",
+    "text",
+}
 
 
 async def test_json_of_the_station_feed() -> None:
@@ -90,3 +101,38 @@ async def test_bad_sources_give_clear_errors(tmp_path: Path) -> None:
         await preview(str(tmp_path / "nope.xml"))
     with pytest.raises(NotAFeed, match="HTML page"):
         await preview(str(STATION / "kontumtv-article.html"))
+
+
+async def test_fetch_pages_completes_title_only_items_as_the_poller_does(
+    serve: Serve, article_html: bytes
+) -> None:
+    page_requests: list[str] = []
+
+    async def feed(request: web.Request) -> web.Response:
+        base = f"http://{request.host}"
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>KRT</title>'
+            f"<item><title>Sơ kết 5 năm</title><link>{base}/bai-viet</link></item>"
+            "<item><title>Ở nơi khác</title><link>https://elsewhere.example/x</link></item>"
+            "</channel></rss>"
+        )
+        return web.Response(text=body, content_type="application/rss+xml")
+
+    async def page(request: web.Request) -> web.Response:
+        page_requests.append(request.path)
+        return web.Response(body=article_html, content_type="text/html")
+
+    server = await serve({"/feed": feed, "/bai-viet": page})
+    url = str(server.make_url("/feed"))
+
+    plain = {d.title: d for d in await preview(url)}
+    assert plain["Sơ kết 5 năm"].summary == "" and page_requests == []
+
+    filled = {d.title: d for d in await preview(url, fetch_pages=True)}
+    seed = filled["Sơ kết 5 năm"]
+    assert seed.summary.startswith("Ngày 4/7, Tỉnh ủy Kon Tum đã tổ chức Hội nghị sơ kết 5 năm")
+    assert seed.image_url == (
+        "https://kontumtv.vn/wp-content/uploads/2014/07/hoi-nghi-so-ket-5-nam.jpg"
+    )  # the page's og:image
+    assert page_requests == ["/bai-viet"]  # never a page on another host
+    assert filled["Ở nơi khác"].summary == ""

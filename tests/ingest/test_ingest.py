@@ -376,23 +376,41 @@ async def test_entries_without_link_title_or_date_are_stored_sensibly(
         new_item(24881, "Tin không có đường dẫn", link=False),  # guid is the ?p= URL
         new_item(24882, None),
         new_item(24883, "Tin không có ngày đăng", published=None),
-        new_item(24884, "Tin không thể mở", link=False, guid="tag:kontumtv.vn,2014:24884"),
+        new_item(
+            24884, "Tin không có đường dẫn nào", link=False, guid="tag:kontumtv.vn,2014:24884"
+        ),
+        new_item(24885, None, body="", guid="tag:kontumtv.vn,2014:24885"),  # nothing to say
     ]
-    sb.station.set(FEED_PATH, with_items(feed, [*extra, *items]))
+    edited = with_items(feed, [*extra, *items])
+    sb.station.set(FEED_PATH, edited)
 
     with caplog.at_level(logging.WARNING, logger="bot.services.ingest"):
         outcome = await poller.poll(feed_id)
 
-    assert (outcome.status, outcome.new, outcome.enqueued) == ("stored", 3, 3 * audience)
-    by_url = {a.url: a for a in await all_articles(database)}
+    assert (outcome.status, outcome.new, outcome.enqueued) == ("stored", 4, 4 * audience)
+    assert outcome.skipped == 1
+    stored = await all_articles(database)
+    by_url = {a.url: a for a in stored}
     no_link = by_url["https://kontumtv.vn/?p=24881"]
     assert no_link.title == "Tin không có đường dẫn"
     no_title = by_url["https://kontumtv.vn/tin-tuc/thoi-su/bai-viet-24882"]
     assert no_title.title.startswith("Sáng 5/7, UBND TP. Kon Tum khánh thành")
     no_date = by_url["https://kontumtv.vn/tin-tuc/thoi-su/bai-viet-24883"]
     assert no_date.published_at == clock()
-    assert not any("24884" in url for url in by_url)  # nowhere to send a reader: skipped
-    assert any("skipped 1 entries without a link" in r.getMessage() for r in caplog.records)
+    # No link anywhere: still news, stored without a URL (pushed without the 📖 button).
+    (unlinked,) = [a for a in stored if a.guid == "tag:kontumtv.vn,2014:24884"]
+    assert unlinked.url is None and unlinked.title == "Tin không có đường dẫn nào"
+    assert unlinked.summary.startswith("Sáng 5/7, UBND TP. Kon Tum khánh thành")
+    assert not any(a.guid.endswith("24885") for a in stored)
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("skipped 1 entries without a title or text" in m for m in messages)
+
+    # Seen again unchanged: the same article (found by its guid), nothing pushed twice.
+    clock.advance(INTERVAL)
+    sb.station.set(FEED_PATH, edited + "\n")  # a new ETag: read and parsed again
+    again = await poller.poll(feed_id)
+    assert (again.status, again.new, again.enqueued) == ("stored", 0, 0)
+    assert len(await all_articles(database)) == len(stored)
 
 
 async def test_reordered_or_removed_items_push_nothing_again(
@@ -509,8 +527,9 @@ async def test_a_feed_with_no_usable_item_for_thirty_minutes_is_reported_and_log
     """Before: never reported, and its warning repeated in the log every poll."""
     await prime(poller, feed_id)
     feed = station_feed(sb)
-    no_links = [new_item(24880 + i, link=False, guid=f"tag:kontumtv.vn,2014:{i}") for i in range(3)]
-    sb.station.set(FEED_PATH, with_items(feed, no_links))
+    # Neither title nor text: nothing a reader could be told.
+    empty = [new_item(24880 + i, None, body="", guid=f"tag:kontumtv.vn,2014:{i}") for i in range(3)]
+    sb.station.set(FEED_PATH, with_items(feed, empty))
     requests_before = len(sb.station.requests_to(FEED_PATH))
 
     with caplog.at_level(logging.WARNING, logger="bot.services.ingest"):
@@ -521,11 +540,11 @@ async def test_a_feed_with_no_usable_item_for_thirty_minutes_is_reported_and_log
 
     assert ALERT_AFTER <= late <= ALERT_AFTER + 1.1 * INTERVAL  # polled at the normal pace
     (down,) = alerts.texts
-    assert "no usable item: 3 entries without a link" in down
+    assert "no usable item: 3 entries without a title or text" in down
     # About 20 polls in 1.5 hours; each of the two warnings is logged once per hour.
     lines = [r.getMessage() for r in caplog.records]
     assert len(sb.station.requests_to(FEED_PATH)) - requests_before >= 18
-    skipped = [line for line in lines if "skipped 3 entries without a link" in line]
+    skipped = [line for line in lines if "skipped 3 entries without a title or text" in line]
     assert len(skipped) == 2 and "more like it not logged" in skipped[1]
     assert len([line for line in lines if "no usable item" in line]) == 2
 

@@ -16,7 +16,18 @@ from tests.conftest import REPO
 from tests.sandbox import Sandbox
 
 FIXTURE = "tests/fixtures/station/kontumtv-feed.xml"
-KEYS = {"title", "url", "summary", "topics", "image", "published"}
+KEYS = {
+    "title",
+    "url",
+    "summary",
+    "topics",
+    "image",
+    "published",
+    "guid",
+    "author",
+    "video",
+    "text",
+}
 SENTENCE_END = re.compile(r"[.!?…][\"”’»)]?$")
 ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
 CAPTIONS = (

@@ -70,6 +70,20 @@ async def test_latest_lists_the_newest_stored_articles_with_links_and_times(
     assert (english.text or "") == f"📰 Latest news\n\n• {NEWEST} (20:30, 4 Jul 2014)"
 
 
+async def test_latest_lists_an_item_without_a_link_as_plain_title(database: Database) -> None:
+    async with Sandbox() as sb:
+        await load_station(sb, database)
+        async with database.session() as session:
+            newest = await session.scalar(select(Article).where(Article.title == NEWEST))
+            assert newest is not None
+            newest.url = None  # as stored for a feed item that has no link
+        async with running_bot(sb, database):
+            one = await ask(sb, sb.user(1001, "Lan"), "/latest 2")
+    text = one.text or ""
+    assert f"• {NEWEST} (20:30, 04/07/2014)" in text and "None" not in text
+    assert len(links(one)) == 1  # only the other article is linked
+
+
 async def test_latest_follows_the_readers_topics_unless_asked_for_all(database: Database) -> None:
     async with Sandbox() as sb:
         await load_station(sb, database)
