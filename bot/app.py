@@ -28,6 +28,7 @@ from bot.handlers import register_all
 from bot.handlers.menu import set_command_menu
 from bot.leadership import AlwaysLeader, Leadership, LeaderState, PostgresLeadership
 from bot.services import SERVICES_KEY, Services, build_services
+from bot.services.digest import DigestJob
 from bot.services.ingest import Ingest
 from bot.updates import LongPolling, UpdateSource
 from bot.web.server import WebServer
@@ -106,6 +107,7 @@ def build(settings: Settings) -> Wiring:
         command_menu_work(application.bot),
         ingest_work(ingest, settings, database),
         sender_work(sender, sender_bot, database),
+        digest_work(DigestJob(database, timezone=settings.timezone, on_enqueued=sender.wake)),
     ]
     if isinstance(source, LongPolling) and not isinstance(leadership, AlwaysLeader):
         # Telegram serves getUpdates to one client at a time (409 for the others): with
@@ -334,3 +336,9 @@ def sender_work(sender: Sender, bot: Bot, database: Database) -> Work:
             log.info("released %d leased deliveries of %s", released, sender.owner)
 
     return Work("sender", run, leader_only=True, on_stop=release_leases)
+
+
+def digest_work(job: DigestJob) -> Work:
+    """The daily digests, queued by the leader alone (``last_digest_at`` makes each edition
+    once; one maker keeps two processes from grouping the same readers at the same time)."""
+    return Work("digest", job.run_forever, leader_only=True)

@@ -211,6 +211,9 @@ class Subscriber(Base):
     quiet_end: Mapped[int | None] = mapped_column(SmallInteger)
     # The daily digest's time as minutes after local midnight (420 = 07:00); None: no digest.
     digest_at: Mapped[int | None] = mapped_column(SmallInteger)
+    # Revision 0008: the scheduled moment of the last digest made for this chat (sent or found
+    # empty); the next digest holds the headlines stored after it.
+    last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     timezone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
