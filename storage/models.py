@@ -420,3 +420,15 @@ class CommentThread(Base):
     group_chat_id: Mapped[int] = mapped_column(BigInteger)
     group_message_id: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DigestEdition(Base):
+    """One message of a digest edition, stored once (revision 0008): its outbox rows carry
+    only ``{"edition": id}``, so 100,000 readers of one edition do not store its 4 KB each."""
+
+    __tablename__ = "digest_editions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ref: Mapped[str] = mapped_column(String(128))  # digest:<local date>:<part>
+    payload: Mapped[str] = mapped_column(Text)  # the renderer's JSON (sections, part, parts)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -52,7 +52,7 @@ from config.settings import Settings
 from storage.db import Database
 from storage.enums import Audience, MessageKind
 from storage.models import Article, utcnow
-from storage.repositories import comments, deliveries, subscribers
+from storage.repositories import comments, deliveries, digests, subscribers
 from storage.repositories.deliveries import Claimed
 
 log = logging.getLogger(__name__)
@@ -67,6 +67,7 @@ warnings.filterwarnings(
 
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 _ARTICLE = MessageKind.ARTICLE
+_DIGEST = MessageKind.DIGEST
 # Quiet hours silence pushes, broadcasts and digests; a reply or a channel post rings as usual.
 _QUIETABLE = frozenset({Audience.INSTANT, Audience.BULK})
 
@@ -139,6 +140,7 @@ class Sender:
         self._patience: dict[int, float] = {}
         # The quiet hours of the current batch's chats that have some, loaded with the claim.
         self._quiet: dict[int, QuietWindow] = {}
+        self._editions: dict[str, str] = {}  # a digest row's payload -> its edition's
         self.stall = StallAlarm(
             StallWatch(self.config.stall_alert_after),
             backlog=lambda now: ledger.backlog(database, now),
@@ -177,6 +179,10 @@ class Sender:
             # One query per batch, not per row: silence is decided per send, at send time.
             self._quiet = await subscribers.quiet_windows(
                 session, {r.chat_id for r in rows if r.kind in _QUIETABLE}
+            )
+            # A digest row names its edition, stored once: one query for the batch's editions.
+            self._editions = await digests.edition_payloads(
+                session, [r.payload for r in rows if r.message_kind is _DIGEST and r.payload]
             )
         if not rows:
             await self.stall.tick(self.clock())
@@ -306,8 +312,11 @@ class Sender:
         if row.message_kind is _ARTICLE:
             assert view is not None  # _send_batch fails article rows without one
             return render(view, locale=row.locale, with_image=row.with_image, tz=tz)
+        payload = row.payload or ""
+        if row.message_kind is _DIGEST:
+            payload = self._editions.get(payload, payload)
         return render_message(
-            row.message_kind, row.payload or "", locale=row.locale, with_image=row.with_image, tz=tz
+            row.message_kind, payload, locale=row.locale, with_image=row.with_image, tz=tz
         )
 
     async def _send(

@@ -7,7 +7,9 @@ digest time shares its slots, so the job asks the database per bucket, never per
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,7 +17,14 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Article, ArticleTopic, Subscriber, SubscriberTopic, Topic
+from storage.models import (
+    Article,
+    ArticleTopic,
+    DigestEdition,
+    Subscriber,
+    SubscriberTopic,
+    Topic,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,3 +147,22 @@ async def headlines(session: AsyncSession, since: datetime, until: datetime) -> 
         Headline(str(title), str(url), tuple(topics.get(int(article_id), ())), stored_at)
         for article_id, title, url, stored_at in articles
     ]
+
+
+async def edition_payloads(session: AsyncSession, row_payloads: Iterable[str]) -> dict[str, str]:
+    """For the sender: each distinct digest row payload (``{"edition": id}``) -> the stored
+    edition's payload, in one query. Payloads naming no edition are left out."""
+    wanted: dict[int, str] = {}
+    for text in set(row_payloads):
+        try:
+            edition = json.loads(text).get("edition")
+        except (ValueError, AttributeError):
+            continue
+        if isinstance(edition, int) and not isinstance(edition, bool):
+            wanted[edition] = text
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(DigestEdition.id, DigestEdition.payload).where(DigestEdition.id.in_(list(wanted)))
+    )
+    return {wanted[int(edition)]: str(payload) for edition, payload in rows.all()}
