@@ -30,6 +30,7 @@ from bot.handlers.menu import set_command_menu
 from bot.handlers.role_menu import publish_staff_menus
 from bot.leadership import AlwaysLeader, Leadership, LeaderState, PostgresLeadership
 from bot.services import SERVICES_KEY, Services, build_services
+from bot.services.digest import DigestJob
 from bot.services.ingest import Ingest
 from bot.services.site_ping import SitePings
 from bot.updates import LongPolling, UpdateSource
@@ -121,6 +122,7 @@ def build(settings: Settings) -> Wiring:
         ingest_work(ingest, settings, database),
         sender_work(sender, sender_bot, database),
         broadcast_progress_work(services),
+        digest_work(DigestJob(database, timezone=settings.timezone, on_enqueued=sender.wake)),
     ]
     if isinstance(source, LongPolling) and not isinstance(leadership, AlwaysLeader):
         # Telegram serves getUpdates to one client at a time (409 for the others): with
@@ -373,3 +375,9 @@ def sender_work(sender: Sender, bot: Bot, database: Database) -> Work:
 def broadcast_progress_work(services: Services) -> Work:
     """Edit running broadcasts' progress messages (leader-only: one editor, beside the sender)."""
     return Work("broadcast progress", services.broadcasts.run_forever, leader_only=True)
+
+
+def digest_work(job: DigestJob) -> Work:
+    """The daily digests, queued by the leader alone (``last_digest_at`` makes each edition
+    once; one maker keeps two processes from grouping the same readers at the same time)."""
+    return Work("digest", job.run_forever, leader_only=True)

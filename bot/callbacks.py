@@ -273,3 +273,40 @@ class BroadcastButton:
     def __post_init__(self) -> None:
         if self.broadcast_id <= 0:
             raise ValueError("broadcast ids are positive")
+
+
+@button("sm")
+@dataclasses.dataclass(frozen=True, slots=True)
+class ModeButton:
+    """/settings: how news arrives, ``sm:instant``, ``sm:digest`` or ``sm:both``."""
+
+    mode: str
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("instant", "digest", "both"):
+            raise ValueError("a delivery mode is instant, digest or both")
+
+
+@button("st")
+@dataclasses.dataclass(frozen=True, slots=True)
+class DigestTimeButton:
+    """/settings: the daily digest at a preset time, ``st:<minutes after midnight>``."""
+
+    minute: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.minute < 24 * 60:
+            raise ValueError("a time of day is 0..1439 minutes")
+
+
+@button("sqh")
+@dataclasses.dataclass(frozen=True, slots=True)
+class QuietPresetButton:
+    """/settings: quiet hours from a preset, ``sqh:<start>:<end>`` in minutes."""
+
+    start: int
+    end: int
+
+    def __post_init__(self) -> None:
+        if not (0 <= self.start < 1440 and 0 <= self.end < 1440) or self.start == self.end:
+            raise ValueError("quiet hours are two different times of day")

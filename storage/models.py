@@ -223,6 +223,9 @@ class Subscriber(Base):
     quiet_end: Mapped[int | None] = mapped_column(SmallInteger)
     # The daily digest's time as minutes after local midnight (420 = 07:00); None: no digest.
     digest_at: Mapped[int | None] = mapped_column(SmallInteger)
+    # Revision 0008: the scheduled moment of the last digest made for this chat (sent or found
+    # empty); the next digest holds the headlines stored after it.
+    last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     timezone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -501,3 +504,15 @@ class VideoFile(Base):
     size: Mapped[int | None] = mapped_column(BigInteger)
     failure: Mapped[str | None] = mapped_column(String(500))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DigestEdition(Base):
+    """One message of a digest edition, stored once (revision 0008): its outbox rows carry
+    only ``{"edition": id}``, so 100,000 readers of one edition do not store its 4 KB each."""
+
+    __tablename__ = "digest_editions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ref: Mapped[str] = mapped_column(String(128))  # digest:<local date>:<part>
+    payload: Mapped[str] = mapped_column(Text)  # the renderer's JSON (sections, part, parts)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -21,7 +21,8 @@ Payloads (``BadPayload`` when a required field is missing or of the wrong type):
 * notice: ``bot.i18n.Deferred.to_json()`` (``{"key": <catalogue id>, "params": {...}, "n":
   <optional plural count>}``) plus ``"url"``: an optional 📖 link;
 * broadcast: ``{"text": <plain text>, "photo": <optional image URL or file_id>}``;
-* digest: ``{"sections": [{"topic": <name>, "items": [{"title": …, "url": …}]}]}``;
+* digest: ``{"sections": [{"topic": <name>, "items": [{"title": …, "url": …}]}], "part": n,
+  "parts": m}`` (``part``/``parts`` optional: an edition split by ``bot.services.digest``);
 * comment post: ``{"author": <name>, "text": <comment>, "reply_to": <message id or null>}``;
 * comment card: see :func:`render_comment_card`.
 """
@@ -242,6 +243,9 @@ def render_digest(payload: Payload, locale: str, with_image: bool, tz: str) -> R
     if not isinstance(sections, list) or not sections:
         raise BadPayload("digest sections must be a non-empty list")
     lines = [t("digest.title", locale)]
+    part, parts = payload.get("part"), payload.get("parts")
+    if isinstance(part, int) and isinstance(parts, int) and 1 <= part <= parts and parts > 1:
+        lines[0] += f" ({part}/{parts})"  # an edition split over several messages
     for section in sections:
         if not isinstance(section, dict) or not isinstance(section.get("items"), list):
             raise BadPayload("a digest section needs a topic and a list of items")

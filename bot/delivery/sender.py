@@ -45,15 +45,16 @@ from bot.delivery.outcome import (
     judge,
     patience_after_uncertain,
 )
+from bot.delivery.quiet import QuietWindow, is_quiet
 from bot.delivery.render import ArticleView, RenderedMessage, render
 from bot.delivery.stall import StallAlarm, StallWatch
 from bot.delivery.video import UPLOAD_LIMIT, How, Limits, Videos, upload_limit_for
 from bot.delivery.video_send import held_outcome, hold_for_upload, send_video, video_of
 from config.settings import Settings
 from storage.db import Database
-from storage.enums import MessageKind
+from storage.enums import Audience, MessageKind
 from storage.models import Article, utcnow
-from storage.repositories import comments, deliveries
+from storage.repositories import comments, deliveries, digests, subscribers
 from storage.repositories.deliveries import Claimed
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,9 @@ warnings.filterwarnings(
 
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 _ARTICLE = MessageKind.ARTICLE
+_DIGEST = MessageKind.DIGEST
+# Quiet hours silence pushes, broadcasts and digests; a reply or a channel post rings as usual.
+_QUIETABLE = frozenset({Audience.INSTANT, Audience.BULK})
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +145,9 @@ class Sender:
         # Read timeout for a chat's next call after an uncertain one (one call per chat at a
         # time, so the chat identifies the retry): a slow Telegram gets longer to answer.
         self._patience: dict[int, float] = {}
+        # The quiet hours of the current batch's chats that have some, loaded with the claim.
+        self._quiet: dict[int, QuietWindow] = {}
+        self._editions: dict[str, str] = {}  # a digest row's payload -> its edition's
         self.stall = StallAlarm(
             StallWatch(self.config.stall_alert_after),
             backlog=lambda now: ledger.backlog(database, now),
@@ -182,6 +189,14 @@ class Sender:
                 now=self.clock(),
                 lease=self.config.lease,
                 limit=self.config.batch,
+            )
+            # One query per batch, not per row: silence is decided per send, at send time.
+            self._quiet = await subscribers.quiet_windows(
+                session, {r.chat_id for r in rows if r.kind in _QUIETABLE}
+            )
+            # A digest row names its edition, stored once: one query for the batch's editions.
+            self._editions = await digests.edition_payloads(
+                session, [r.payload for r in rows if r.message_kind is _DIGEST and r.payload]
             )
         if not rows:
             await self.stall.tick(self.clock())
@@ -348,8 +363,11 @@ class Sender:
             return render(
                 view, locale=row.locale, with_image=row.with_image, tz=tz, buttons=row.with_buttons
             )
+        payload = row.payload or ""
+        if row.message_kind is _DIGEST:
+            payload = self._editions.get(payload, payload)
         return render_message(
-            row.message_kind, row.payload or "", locale=row.locale, with_image=row.with_image,
+            row.message_kind, payload, locale=row.locale, with_image=row.with_image,
             tz=tz, buttons=row.with_buttons,
         )  # fmt: skip
 
@@ -488,7 +506,7 @@ class Sender:
             "chat_id": row.chat_id,
             "reply_markup": message.reply_markup,
         }
-        if row.silent:
+        if row.silent or (self._quiet and self._is_quiet(row)):
             common["disable_notification"] = True
         if message.reply_to_message_id is not None:
             # A thread's post may have been deleted: the comment still goes to the group.
@@ -533,6 +551,14 @@ class Sender:
                 link_preview_options=_preview(message),
             )
         return int(result["message_id"])
+
+    def _is_quiet(self, row: Claimed) -> bool:
+        """Inside the reader's quiet hours now, on their clock (a row queued at 21:50 and sent
+        at 22:05 is silent for quiet hours from 22:00)."""
+        window = self._quiet.get(row.chat_id)
+        if window is None or row.kind not in _QUIETABLE:
+            return False
+        return is_quiet(window, self.clock(), self.config.timezone)
 
     async def _api(self, method: str, **params: Any) -> Any:
         # do_api_request returns the raw result: no Message object is built per send, which

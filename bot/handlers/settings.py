@@ -10,9 +10,12 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot.callbacks import (
     DigestOffButton,
+    DigestTimeButton,
     ImagesButton,
     LanguageButton,
+    ModeButton,
     QuietOffButton,
+    QuietPresetButton,
     decode,
     encode,
     matches,
@@ -22,7 +25,10 @@ from bot.guard import group_admins_only
 from bot.handlers.common import command
 from bot.i18n import t
 from bot.services.preferences import (
+    DIGEST_PRESETS,
     OFF,
+    QUIET_PRESETS,
+    DeliveryMode,
     QuietHours,
     ReaderSettings,
     clock_text,
@@ -105,12 +111,13 @@ def describe(settings: ReaderSettings, locale: str) -> str:
         topics = t("settings.topics_all", locale)
     else:
         topics = t("settings.topics_some", locale, count=settings.topics)
-    if settings.digest_at is None:
-        mode = t("settings.mode_instant", locale)
-    elif settings.instant:
-        mode = t("settings.mode_both", locale, time=clock_text(settings.digest_at))
-    else:
-        mode = t("settings.mode_digest", locale, time=clock_text(settings.digest_at))
+    match settings.mode:
+        case DeliveryMode.INSTANT:
+            mode = t("settings.mode_instant", locale)
+        case DeliveryMode.BOTH:
+            mode = t("settings.mode_both", locale, time=clock_text(settings.digest_at or 0))
+        case DeliveryMode.DIGEST:
+            mode = t("settings.mode_digest", locale, time=clock_text(settings.digest_at or 0))
     if settings.quiet is None:
         quiet_hours = t("settings.quiet_none", locale)
     else:
@@ -129,49 +136,56 @@ def describe(settings: ReaderSettings, locale: str) -> str:
     )
 
 
+def _button(label: str, payload: object, chosen: bool = False) -> InlineKeyboardButton:
+    return InlineKeyboardButton(f"✅ {label}" if chosen else label, callback_data=encode(payload))
+
+
 def panel(settings: ReaderSettings, locale: str) -> tuple[str, InlineKeyboardMarkup]:
-    """The /settings message: the settings in words and a button for each change."""
+    """The /settings message: the settings in words and a button for each change (the
+    current choice ticked ✅): delivery mode, digest time, quiet hours, images, language."""
     images = t("settings.images_on" if settings.images else "settings.images_off", locale)
     text = t("settings.panel", locale, summary=describe(settings, locale), images=images)
-    other = "vi" if settings.language == "en" else "en"
+    mode = settings.mode
     rows = [
         [
-            InlineKeyboardButton(
-                t(
-                    "settings.button_images_off"
-                    if settings.images
-                    else "settings.button_images_on",
-                    locale,
-                ),
-                callback_data=encode(ImagesButton(not settings.images)),
-            )
-        ],
-        [
-            InlineKeyboardButton(
-                t(
-                    "settings.button_english" if other == "en" else "settings.button_vietnamese",
-                    locale,
-                ),
-                callback_data=encode(LanguageButton(other)),
-            )
-        ],
-    ]
-    if settings.quiet is not None:
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    t("settings.button_quiet_off", locale), callback_data=encode(QuietOffButton())
-                )
-            ]
-        )
+            _button(t("settings.button_instant", locale), ModeButton(DeliveryMode.INSTANT.value),
+                    mode is DeliveryMode.INSTANT),
+            _button(t("settings.button_digest", locale), ModeButton(DeliveryMode.DIGEST.value),
+                    mode is DeliveryMode.DIGEST),
+            _button(t("settings.button_both", locale), ModeButton(DeliveryMode.BOTH.value),
+                    mode is DeliveryMode.BOTH),
+        ]
+    ]  # fmt: skip
     if settings.digest_at is not None:
         rows.append(
             [
-                InlineKeyboardButton(
-                    t("settings.button_digest_off", locale), callback_data=encode(DigestOffButton())
-                )
+                _button(clock_text(at), DigestTimeButton(at), settings.digest_at == at)
+                for at in DIGEST_PRESETS
             ]
         )
+    quiet_row = [
+        _button(
+            t("settings.button_quiet", locale, start=clock_text(q.start), end=clock_text(q.end)),
+            QuietPresetButton(q.start, q.end),
+            settings.quiet == q,
+        )
+        for q in QUIET_PRESETS
+    ]
+    quiet_row.append(
+        _button(t("settings.button_quiet_none", locale), QuietOffButton(), settings.quiet is None)
+    )
+    rows.append(quiet_row)
+    images = t(
+        "settings.button_images_off" if settings.images else "settings.button_images_on", locale
+    )
+    other = "vi" if settings.language == "en" else "en"
+    language = t(
+        "settings.button_english" if other == "en" else "settings.button_vietnamese", locale
+    )
+    rows += [
+        [_button(images, ImagesButton(not settings.images))],
+        [_button(language, LanguageButton(other))],
+    ]
     return text, InlineKeyboardMarkup(rows)
 
 
@@ -203,7 +217,13 @@ async def settings_button(update: Update, context: BotContext) -> None:
             changed = await preferences.set_language(chat_id, locale)
         case QuietOffButton():
             changed = await preferences.set_quiet(chat_id, OFF)
-        case _:
+        case QuietPresetButton(start=start, end=end):
+            changed = await preferences.set_quiet(chat_id, QuietHours(start, end))
+        case ModeButton(mode=mode):
+            changed = await preferences.set_mode(chat_id, DeliveryMode(mode))
+        case DigestTimeButton(minute=minute):
+            changed = await preferences.set_digest(chat_id, minute)
+        case _:  # DigestOffButton, on panels drawn before the mode buttons
             changed = await preferences.set_digest(chat_id, OFF)
     if changed is None:
         await query.answer(t("settings.not_subscribed", context.locale), show_alert=True)
@@ -216,7 +236,15 @@ async def settings_button(update: Update, context: BotContext) -> None:
         log.info("settings panel not edited: %s", error.message)
 
 
-_SETTINGS_BUTTONS = (ImagesButton, LanguageButton, QuietOffButton, DigestOffButton)
+_SETTINGS_BUTTONS = (
+    ImagesButton,
+    LanguageButton,
+    QuietOffButton,
+    DigestOffButton,
+    QuietPresetButton,
+    ModeButton,
+    DigestTimeButton,
+)
 
 
 def _is_settings_button(data: object) -> bool:

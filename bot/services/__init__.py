@@ -72,7 +72,7 @@ def services_of(bot_data: dict[Any, Any]) -> Services:
 def build_services(settings: Settings, database: Database, limiter: RateLimiter) -> Services:
     """Every use case the handlers and background work need, built once by the composition root."""
     roles = Roles(database, settings.owner_ids)
-    preferences = Preferences(database)
+    preferences = Preferences(database, timezone=settings.timezone)
     # The runtime connects the outbox to the sender (``outbox.on_enqueue(sender.wake)``);
     # until then queued cards and notices go out at the sender's next idle poll (1 s).
     outbox = Outbox(database, timezone=settings.timezone)

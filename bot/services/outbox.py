@@ -42,7 +42,7 @@ class Outbox:
         self.database = database
         self.clock = clock
         self._wake = wake
-        self.zone = ZoneInfo(timezone)  # the station's, for readers' quiet hours
+        self.zone = ZoneInfo(timezone)  # the station's
 
     def on_enqueue(self, wake: Callable[[], None]) -> None:
         """Call ``wake`` (the sender's) after every enqueue, so new rows go out at once."""
@@ -82,13 +82,12 @@ class Outbox:
         expires_at: datetime | None = None,
     ) -> int:
         """Queue ``payload`` for every active subscriber (or one topic's), after every other
-        message; silent for readers in their quiet hours. Returns the number queued."""
-        now = self.clock()
-        local = now.astimezone(self.zone)
+        message; silent for readers in their quiet hours when it is sent (the sender decides).
+        Returns the number queued."""
         async with self.database.session() as session:
             written = await deliveries.enqueue_to_subscribers(
-                session, kind, payload=payload, ref=ref, now=now, topic_id=topic_id,
-                local_minute=local.hour * 60 + local.minute, expires_at=expires_at,
+                session, kind, payload=payload, ref=ref, now=self.clock(), topic_id=topic_id,
+                expires_at=expires_at,
             )  # fmt: skip
         if written and self._wake is not None:
             self._wake()

@@ -8,15 +8,22 @@ so every accepted and refused form is tested without Telegram or a database.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from bot.i18n import LOCALES
+from bot.services.digest_schedule import first_last, zone_of
 from storage.db import Database
+from storage.models import utcnow
 from storage.repositories import subscribers
 
 __all__ = [
+    "DIGEST_PRESETS",
     "OFF",
+    "QUIET_PRESETS",
+    "DeliveryMode",
     "Off",
     "Preferences",
     "QuietHours",
@@ -44,12 +51,28 @@ class Off(StrEnum):
 OFF = Off.OFF
 
 
+class DeliveryMode(StrEnum):
+    """How news reaches a reader: each story at once, a daily digest, or both."""
+
+    INSTANT = "instant"
+    DIGEST = "digest"
+    BOTH = "both"
+
+
+# The /settings buttons' choices (anything else is typed: /digest 6:30, /quiet 21:30-5).
+DIGEST_PRESETS = (6 * 60, 7 * 60, 12 * 60, 18 * 60, 20 * 60)
+DEFAULT_DIGEST_AT = 7 * 60  # a digest chosen by its mode button alone comes at 07:00
+
+
 @dataclass(frozen=True, slots=True)
 class QuietHours:
     """Pushes arriving from ``start`` up to ``end`` (minutes, may wrap midnight) are silent."""
 
     start: int
     end: int
+
+
+QUIET_PRESETS = (QuietHours(22 * 60, 6 * 60), QuietHours(23 * 60, 7 * 60))
 
 
 def clock_text(minutes: int) -> str:
@@ -114,10 +137,24 @@ class ReaderSettings:
     topics: int  # how many chosen, when not all
     images: bool = True
 
+    @property
+    def mode(self) -> DeliveryMode:
+        if self.digest_at is None:
+            return DeliveryMode.INSTANT
+        return DeliveryMode.BOTH if self.instant else DeliveryMode.DIGEST
+
 
 class Preferences:
-    def __init__(self, database: Database) -> None:
+    def __init__(
+        self,
+        database: Database,
+        *,
+        timezone: str = "Asia/Ho_Chi_Minh",
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self._database = database
+        self._timezone = timezone  # the station's: readers without a zone of their own
+        self._clock = clock
 
     async def current(self, chat_id: int) -> ReaderSettings | None:
         """The chat's settings; None when it never subscribed."""
@@ -138,6 +175,13 @@ class Preferences:
                 images=found.wants_images,
             )
 
+    async def language_of(self, chat_id: int) -> str | None:
+        """The chat's stored language (``/lang``, the settings button, or the one it subscribed
+        in); None when the bot does not know the chat."""
+        async with self._database.session() as session:
+            found = await subscribers.language_of(session, chat_id)
+        return found if found in LOCALES else None
+
     async def _change(self, chat_id: int, **values: object) -> ReaderSettings | None:
         """Store settings of an active subscriber and return them; None when not subscribed."""
         async with self._database.session() as session:
@@ -150,9 +194,39 @@ class Preferences:
         return await self._change(chat_id, quiet_start=start, quiet_end=end)
 
     async def set_digest(self, chat_id: int, at: int | Off) -> ReaderSettings | None:
-        """Store the digest time (or none). Instant pushes stay on either way: the digest comes
-        in addition, so a reader never ends up receiving nothing."""
-        return await self._change(chat_id, digest_at=None if at is OFF else at, instant=True)
+        """Store the digest time, keeping the delivery mode (a new reader gets both: instant
+        pushes and the digest). ``off`` ends the digest and turns instant pushes back on, so
+        a reader never ends up receiving nothing."""
+        if at is OFF:
+            return await self._change(chat_id, digest_at=None, instant=True)
+        return await self._digest(chat_id, int(at), instant=None)
+
+    async def set_mode(self, chat_id: int, mode: DeliveryMode) -> ReaderSettings | None:
+        """Instant pushes only, the daily digest only, or both; a digest without a time yet
+        comes at 07:00 (the /settings time buttons or /digest change it)."""
+        if mode is DeliveryMode.INSTANT:
+            return await self._change(chat_id, digest_at=None, instant=True)
+        return await self._digest(chat_id, None, instant=mode is DeliveryMode.BOTH)
+
+    async def _digest(
+        self, chat_id: int, at: int | None, *, instant: bool | None
+    ) -> ReaderSettings | None:
+        """Store a digest time; the next edition holds what was stored since the reader's last
+        one or since the latest slot of the new time, whichever is later (see
+        ``digest_schedule.first_last``): choosing a time never sends an edition at once."""
+        async with self._database.session() as session:
+            found = await subscribers.get(session, chat_id)
+            if found is None or not found.active:
+                return None
+            minute = at if at is not None else (found.digest_at or DEFAULT_DIGEST_AT)
+            start = first_last(self._clock(), minute, zone_of(found.timezone, self._timezone))
+            if found.last_digest_at is not None:
+                start = max(start, found.last_digest_at)
+            values: dict[str, object] = {"digest_at": minute, "last_digest_at": start}
+            if instant is not None:
+                values["instant"] = instant
+            await subscribers.change_settings(session, chat_id, values)
+        return await self.current(chat_id)
 
     async def set_language(self, chat_id: int, language: str) -> ReaderSettings | None:
         """Store the language pushes and digests are written in."""

@@ -25,15 +25,11 @@ from sqlalchemy import (
     Boolean,
     Integer,
     String,
-    and_,
-    case,
     exists,
-    false,
     func,
     literal,
     or_,
     select,
-    true,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -45,6 +41,7 @@ from storage.models import (
     Channel,
     ChannelTopic,
     Delivery,
+    DigestEdition,
     Subscriber,
     SubscriberTopic,
 )
@@ -60,6 +57,9 @@ PRIORITY: Mapping[Audience, int] = {
 EDIT_WINDOW = timedelta(hours=48)
 # Rows written per INSERT when the recipients come as a list (bounded statement size).
 _CHUNK = 500
+# A digest group's chats per INSERT … SELECT: ids only (one bind each, far below the 32,766
+# of SQLite and asyncpg), so a group of 100,000 is 20 statements rather than 200.
+_DIGEST_CHUNK = 5000
 _PENDING, _SENT = DeliveryStatus.PENDING, DeliveryStatus.SENT
 _WAITING = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
 
@@ -83,25 +83,6 @@ def rowcount(result: Any) -> int:
 def _insert(session: AsyncSession) -> Any:
     dialect = session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Delivery)
-
-
-def _in_quiet_hours(minute_of_day: int) -> Any:
-    """SQL: the subscriber's quiet hours contain this local minute (ranges may wrap midnight)."""
-    start, end = Subscriber.quiet_start, Subscriber.quiet_end
-    return case(
-        (
-            and_(
-                start.is_not(None),
-                end.is_not(None),
-                or_(
-                    and_(start <= end, start <= minute_of_day, literal(minute_of_day) < end),
-                    and_(start > end, or_(start <= minute_of_day, literal(minute_of_day) < end)),
-                ),
-            ),
-            true(),
-        ),
-        else_=false(),
-    )
 
 
 _ENQUEUE_COLUMNS = [
@@ -148,9 +129,10 @@ class _Message:
         )
 
 
-def _topic_audiences(message: _Message, topics: Any, local_minute: int) -> tuple[Any, Any]:
+def _topic_audiences(message: _Message, topics: Any) -> tuple[Any, Any]:
     """The active channels and instant subscribers whose topics meet ``topics`` (a subquery of
-    topic ids), as row SELECTs; subscribers in their quiet hours get a silent push."""
+    topic ids), as row SELECTs. Digest-only subscribers (``instant`` off) are not among them.
+    Quiet hours are not decided here but when each message is sent (``bot.delivery.quiet``)."""
     channel_match = or_(
         Channel.all_topics.is_(True),
         exists().where(ChannelTopic.chat_id == Channel.chat_id, ChannelTopic.topic_id.in_(topics)),
@@ -165,7 +147,8 @@ def _topic_audiences(message: _Message, topics: Any, local_minute: int) -> tuple
     channels = message.rows_for(
         Audience.CHANNEL, Channel, Channel.silent, Channel.comment_mode == CommentMode.BUTTON.value
     ).where(Channel.active.is_(True), channel_match)
-    instant = message.rows_for(Audience.INSTANT, Subscriber, _in_quiet_hours(local_minute)).where(
+    # Readers' quiet hours are decided when a row is sent (``bot.delivery.quiet``), not here.
+    instant = message.rows_for(Audience.INSTANT, Subscriber, literal(False, Boolean)).where(
         Subscriber.active.is_(True), Subscriber.instant.is_(True), subscriber_match
     )
     return channels, instant
@@ -188,18 +171,18 @@ async def enqueue_article(
     article_id: int,
     *,
     now: datetime,
-    local_minute: int,
+    local_minute: int | None = None,
     expires_at: datetime | None = None,
 ) -> int:
     """Write one delivery row per matching channel and instant subscriber, in two statements.
 
-    ``local_minute`` is the station's local time of day in minutes, for quiet hours;
-    ``expires_at`` is when the article stops being news (None: never).
+    ``expires_at`` is when the article stops being news (None: never). ``local_minute`` is
+    no longer used (quiet hours are decided at send time); callers may still pass it.
     Returns the number of rows written (existing rows are left alone).
     """
     message = _Message(article_id, MessageKind.ARTICLE, None, None, now, expires_at)
     topics = select(ArticleTopic.topic_id).where(ArticleTopic.article_id == article_id)
-    audiences = _topic_audiences(message, topics, local_minute)
+    audiences = _topic_audiences(message, topics)
     return await _insert_from(session, audiences, ["article_id", "chat_id", "kind"])
 
 
@@ -229,7 +212,7 @@ async def enqueue_article_for_new_topics(
     if pushed is None:
         return 0
     message = _Message(article_id, MessageKind.ARTICLE, None, None, now, expires_at)
-    channels, instant = _topic_audiences(message, list(topic_ids), local_minute)
+    channels, instant = _topic_audiences(message, list(topic_ids))
     audiences = [
         channels.where(Channel.all_topics.is_(False)),
         instant.where(Subscriber.all_topics.is_(False)),
@@ -244,11 +227,11 @@ async def enqueue_notice_for_articles(
     ref: str,
     payload: Mapping[str, Any],
     now: datetime,
-    local_minute: int,
+    local_minute: int | None = None,
     expires_at: datetime | None = None,
 ) -> int:
     """One notice per channel and instant subscriber that would get at least one of
-    ``article_ids`` (same topic matching and quiet hours as :func:`enqueue_article`).
+    ``article_ids`` (same topic matching as :func:`enqueue_article`; ``local_minute`` unused).
 
     For a burst of items ("và 4.995 tin khác"): one message per reader instead of thousands.
     ``payload`` is ``{"key": <catalogue key>, "params": {...}}``, optionally with ``"url"``
@@ -258,7 +241,7 @@ async def enqueue_notice_for_articles(
         return 0
     message = _Message(None, MessageKind.NOTICE, encode_payload(payload), ref, now, expires_at)
     topics = select(ArticleTopic.topic_id).where(ArticleTopic.article_id.in_(list(article_ids)))
-    audiences = _topic_audiences(message, topics, local_minute)
+    audiences = _topic_audiences(message, topics)
     return await _insert_from(session, audiences, ["ref", "chat_id", "kind"])
 
 
@@ -338,14 +321,16 @@ async def enqueue_to_subscribers(
     ``topic_id``, each in their language, in one INSERT … SELECT: a broadcast to 100,000
     readers writes its rows without a round trip per reader.
 
-    With ``local_minute`` (the station's time of day) readers in their quiet hours get it
-    silently. Deduplicated by (ref, chat, audience). Returns the number of rows written.
+    Readers in their quiet hours when it is sent get it silently (decided by the sender;
+    ``local_minute`` is no longer used). Deduplicated by (ref, chat, audience). Returns the
+    number of rows written.
     """
     if kind is MessageKind.ARTICLE:
         raise ValueError("articles are enqueued by enqueue_article")
     message = _Message(None, kind, encode_payload(payload), ref, now, expires_at)
-    silent = literal(False, Boolean) if local_minute is None else _in_quiet_hours(local_minute)
-    readers = message.rows_for(audience, Subscriber, silent).where(Subscriber.active.is_(True))
+    readers = message.rows_for(audience, Subscriber, literal(False, Boolean)).where(
+        Subscriber.active.is_(True)
+    )
     if topic_id is not None:
         readers = readers.where(
             or_(
@@ -441,3 +426,37 @@ async def request_edits(
         .values(edit_revision=revision)
     )
     return rowcount(result)
+
+
+async def enqueue_digest(
+    session: AsyncSession,
+    chat_ids: Sequence[int],
+    parts: Sequence[Mapping[str, Any]],
+    *,
+    day: str,
+    now: datetime,
+    expires_at: datetime | None = None,
+) -> int:
+    """One digest edition (``parts``: its messages, in order) for each active subscriber in
+    ``chat_ids``, written INSERT … SELECT in chunks; each message's ref is
+    ``digest:<local date>:<part>``, unique per chat, so a day's edition is never doubled.
+    Returns the number of rows written."""
+    chats = list(dict.fromkeys(chat_ids))
+    written = 0
+    for number, payload in enumerate(parts, start=1):
+        ref = f"digest:{day}:{number}"
+        # The edition once; each row names it (a 4 KB payload per row cost 40 s per 100,000).
+        edition = DigestEdition(ref=ref, payload=encode_payload(payload), created_at=now)
+        session.add(edition)
+        await session.flush()
+        message = _Message(
+            None, MessageKind.DIGEST, encode_payload({"edition": edition.id}), ref, now,
+            expires_at,
+        )  # fmt: skip
+        for start in range(0, len(chats), _DIGEST_CHUNK):
+            chunk = chats[start : start + _DIGEST_CHUNK]
+            readers = message.rows_for(Audience.BULK, Subscriber, literal(False, Boolean)).where(
+                Subscriber.active.is_(True), Subscriber.chat_id.in_(chunk)
+            )
+            written += await _insert_from(session, [readers], ["ref", "chat_id", "kind"])
+    return written

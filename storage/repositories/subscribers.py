@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, update
@@ -116,6 +117,8 @@ async def change_settings(
 
 _SETTINGS = frozenset(
     {"language", "instant", "wants_images", "all_topics", "quiet_start", "quiet_end", "digest_at"}
+    # Where the next digest's window starts, set with a new digest time (bot.services.digest).
+    | {"last_digest_at"}
 )
 
 
@@ -125,3 +128,38 @@ async def topic_count(session: AsyncSession, chat_id: int) -> int:
         select(func.count()).select_from(SubscriberTopic).where(SubscriberTopic.chat_id == chat_id)
     )
     return int(result.scalar_one())
+
+
+@dataclass(frozen=True, slots=True)
+class QuietWindow:
+    """A reader's quiet hours: minutes after local midnight in ``timezone`` (None: the
+    station's), ``start`` up to ``end``, possibly wrapping midnight."""
+
+    start: int
+    end: int
+    timezone: str | None
+
+
+async def quiet_windows(session: AsyncSession, chat_ids: Iterable[int]) -> dict[int, QuietWindow]:
+    """The quiet hours of those chats that have some: one query for a sender's batch."""
+    chats = list(set(chat_ids))
+    if not chats:
+        return {}
+    rows = await session.execute(
+        select(
+            Subscriber.chat_id, Subscriber.quiet_start, Subscriber.quiet_end, Subscriber.timezone
+        ).where(
+            Subscriber.chat_id.in_(chats),
+            Subscriber.quiet_start.is_not(None),
+            Subscriber.quiet_end.is_not(None),
+        )
+    )
+    return {
+        int(chat): QuietWindow(int(start), int(end), zone) for chat, start, end, zone in rows.all()
+    }
+
+
+async def language_of(session: AsyncSession, chat_id: int) -> str | None:
+    """The language a chat chose (or was subscribed in); None for a chat the bot never had."""
+    found = await session.scalar(select(Subscriber.language).where(Subscriber.chat_id == chat_id))
+    return str(found) if found is not None else None

@@ -72,8 +72,9 @@ async def test_digest_time_is_stored_and_instant_news_continues(database: Databa
         john = sb.user(1002, "John", language_code="en")
         await ask(sb, john, "/start")
         assert await ask(sb, john, "/digest 7:00") == (
-            "Your digest time is saved: 7:00. The daily digest is coming soon; news still arrives "
-            "as soon as it is published."
+            "Your daily digest comes at 7:00: the stories since the previous one, grouped by "
+            "topic. Nothing is sent on a day without news. Choose instant news, the digest only, "
+            "or both in /settings."
         )
         row = await stored(database, john.chat_id)
         assert (row.digest_at, row.instant) == (420, True)
@@ -90,8 +91,9 @@ async def test_lang_switches_the_language_and_answers_in_it(database: Database) 
         await ask(sb, lan, "/start")
         assert (await ask(sb, lan, "/lang en")).startswith("English chosen:")
         assert (await stored(database, lan.chat_id)).language == "en"
+        # Answered in the language just chosen, not Telegram's.
         assert (await ask(sb, lan, "/lang fr")) == (
-            "Cách dùng: /lang vi – Tiếng Việt; /lang en – English."
+            "Usage: /lang vi – Vietnamese; /lang en – English."
         )
         assert (await ask(sb, lan, "/lang VI")).startswith("Đã chọn Tiếng Việt")
     assert (await stored(database, lan.chat_id)).language == "vi"
@@ -193,16 +195,17 @@ async def test_settings_buttons_change_one_setting_each_and_redraw_in_place(
         assert (await ask(sb, lan, "/settings")).startswith("Bạn chưa đăng ký nhận tin.")
         await ask(sb, lan, "/start")
         await ask(sb, lan, "/quiet 22-6")
-        await ask(sb, lan, "/digest 7:00")
         await lan.send("/settings")
         panel = await sb.wait_for_message(lan.chat_id)
         assert (panel.text or "").startswith(
             "⚙️ Cài đặt của bạn\n• Chuyên mục: tất cả chuyên mục\n"
-            "• Nhận tin: ngay khi có tin, kèm bản tin tổng hợp lúc 7:00 mỗi ngày\n"
+            "• Nhận tin: ngay khi có tin\n"
             "• Giờ yên tĩnh: từ 22:00 đến 6:00\n• Ngôn ngữ: Tiếng Việt\n• Ảnh minh họa: có\n"
         )
         assert [b["text"] for b in panel.buttons] == [
-            "🖼 Tắt ảnh minh họa", "🌐 English", "🔔 Tắt giờ yên tĩnh", "📰 Tắt bản tin tổng hợp",
+            "✅ ⚡ Ngay", "📰 Bản tin", "⚡+📰 Cả hai",
+            "✅ 🔕 22:00–6:00", "🔕 23:00–7:00", "🔔 Không yên tĩnh",
+            "🖼 Tắt ảnh minh họa", "🌐 English",
         ]  # fmt: skip
 
         async def press(label: str) -> None:
@@ -210,19 +213,52 @@ async def test_settings_buttons_change_one_setting_each_and_redraw_in_place(
             assert await bot.answer(await lan.tap(panel, button_data(panel, label))) == {}
             await sb.wait_until(lambda: panel.edit_count > edits)
 
+        await press("📰 Bản tin")  # digest only, at 07:00 until another time is chosen
+        assert "• Nhận tin: bản tin tổng hợp lúc 7:00 mỗi ngày\n" in (panel.text or "")
+        assert [b["text"] for b in panel.buttons][:8] == [
+            "⚡ Ngay", "✅ 📰 Bản tin", "⚡+📰 Cả hai",
+            "6:00", "✅ 7:00", "12:00", "18:00", "20:00",
+        ]  # fmt: skip
+        row = await stored(database, lan.chat_id)
+        assert (row.instant, row.digest_at) == (False, 420)
+        await press("18:00")
+        assert "• Nhận tin: bản tin tổng hợp lúc 18:00 mỗi ngày\n" in (panel.text or "")
+        await press("⚡+📰 Cả hai")
+        assert "• Nhận tin: ngay khi có tin, kèm bản tin tổng hợp lúc 18:00" in (panel.text or "")
+        await press("🔕 23:00–7:00")
+        assert "• Giờ yên tĩnh: từ 23:00 đến 7:00\n" in (panel.text or "")
         await press("🖼 Tắt ảnh minh họa")
         assert "• Ảnh minh họa: không (chỉ gửi chữ)" in (panel.text or "")
-        await press("🔔 Tắt giờ yên tĩnh")
-        await press("📰 Tắt bản tin tổng hợp")
-        assert [b["text"] for b in panel.buttons] == ["🖼 Bật ảnh minh họa", "🌐 English"]
+        await press("🔔 Không yên tĩnh")
+        await press("⚡ Ngay")
+        assert "• Nhận tin: ngay khi có tin\n" in (panel.text or "")
         await press("🌐 English")  # the panel is redrawn in the language chosen
         assert (panel.text or "").startswith("⚙️ Your settings\n• Topics: every topic\n")
-        assert [b["text"] for b in panel.buttons] == ["🖼 Photos on", "🌐 Tiếng Việt"]
-        forged = await bot.answer(await bot.tap_data(lan, panel, "sl:fr"))
-        assert forged == {"text": "Nút này không còn dùng được. Gõ /help để xem các lệnh."}
+        assert [b["text"] for b in panel.buttons] == [
+            "✅ ⚡ At once", "📰 Digest", "⚡+📰 Both",
+            "🔕 22:00–6:00", "🔕 23:00–7:00", "✅ 🔔 No quiet hours",
+            "🖼 Photos on", "🌐 Tiếng Việt",
+        ]  # fmt: skip
+        stale = {"text": "This button no longer works. Type /help to see the commands."}
+        for forged in ("sl:fr", "sm:weekly", "st:1440", "sqh:60:60"):
+            # Answered in the language now stored for the chat.
+            assert await bot.answer(await bot.tap_data(lan, panel, forged)) == stale
         assert bot.unanswered_queries() == []
         assert sb.messages(lan.chat_id)[-1] is panel
     row = await stored(database, lan.chat_id)
-    assert (row.wants_images, row.quiet_start, row.digest_at, row.language) == (
-        False, None, None, "en",
+    assert (row.wants_images, row.quiet_start, row.digest_at, row.instant, row.language) == (
+        False, None, None, True, "en",
     )  # fmt: skip
+
+
+async def test_a_stored_language_choice_wins_over_telegrams(database: Database) -> None:
+    async with Sandbox() as sb, running_bot(sb, database):
+        lan = sb.user(1001, "Lan")  # Telegram says nothing: Vietnamese
+        john = sb.user(1002, "John", language_code="en")
+        await ask(sb, lan, "/start")
+        await ask(sb, john, "/start")
+        assert (await ask(sb, lan, "/lang en")).startswith("English chosen:")
+        assert (await ask(sb, lan, "/quiet abc")).startswith("Usage: /quiet 22-6")
+        assert (await ask(sb, lan, "/digest 25:99")).startswith("Usage: /digest 7:00")
+        assert (await ask(sb, john, "/lang vi")).startswith("Đã chọn Tiếng Việt")
+        assert (await ask(sb, john, "/quiet abc")).startswith("Cách dùng: /quiet 22-6")
