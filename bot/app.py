@@ -102,6 +102,9 @@ def build(settings: Settings) -> Wiring:
     sender = make_sender(settings, database, sender_bot, limiter, alert)
     ingest = make_ingest(settings, database, alert, sender.wake)
     services.broadcasts.connect(wake=sender.wake, drop=sender.drop)
+    # Cards, notices and relay messages queued by the services go out at once, not at the
+    # sender's next idle poll (up to 1 s later).
+    services.outbox.on_enqueue(sender.wake)
     closers: list[Closer] = [t.shutdown for t in reply_transports]
     closers += [sender_bot.shutdown, sender_bot.request.shutdown, ingest.fetcher.close]
     closers.append(sender.videos.close)  # the video downloads' own HTTP session

@@ -73,7 +73,7 @@ def build_services(settings: Settings, database: Database, limiter: RateLimiter)
     """Every use case the handlers and background work need, built once by the composition root."""
     roles = Roles(database, settings.owner_ids)
     preferences = Preferences(database, timezone=settings.timezone)
-    # The runtime connects the outbox to the sender (``outbox.on_enqueue(sender.wake)``);
+    # ``bot.app.build`` connects the outbox to the sender (``outbox.on_enqueue(sender.wake)``);
     # until then queued cards and notices go out at the sender's next idle poll (1 s).
     outbox = Outbox(database, timezone=settings.timezone)
     publisher = Publisher(outbox, relay_enabled=settings.wordpress_configured)

@@ -42,6 +42,8 @@ from bot.i18n import (
 )
 from bot.i18n import __main__ as cli
 from bot.i18n.loader import SOURCE_ROOT, Catalogue, catalogue_path, read_compiled
+from tests.sandbox.errors import ApiError
+from tests.sandbox.text_html import parse_html
 
 REPO = Path(__file__).resolve().parents[2]
 BOT = Path(bot.__file__).resolve().parent
@@ -94,6 +96,25 @@ def test_vietnamese_and_english_have_the_same_keys_and_placeholders() -> None:
         assert vi_names == en_names, key
         assert vi.entries[key].html == en.entries[key].html, key
     assert lint.catalogue_problems(sources()) == []
+
+
+def test_every_html_message_is_html_telegram_accepts() -> None:
+    """A stray ``<mã>`` in a /help line made Telegram refuse the whole reply (400 "can't parse
+    entities"): every HTML message, each plural form, its placeholders filled, must parse."""
+    bad = []
+    for locale in LOCALES:
+        for key, entry in catalogue(locale).entries.items():
+            if not entry.html:
+                continue
+            for form in entry.forms:
+                filled = form
+                for name in lint.placeholders(form):
+                    filled = filled.replace("{" + name + "}", "x")
+                try:
+                    parse_html(filled)
+                except ApiError as error:
+                    bad.append((locale, key, error.description))
+    assert bad == []
 
 
 def test_catalogue_files_are_stored_in_nfc() -> None:
