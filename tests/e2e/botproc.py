@@ -77,11 +77,11 @@ async def wait_for_log(bot: BotProcess, needle: str, count: int = 1, limit_s: fl
     return output
 
 
-async def wait_polling(bot: BotProcess, limit_s: float = 30.0, *, runs_before: int = 0) -> None:
-    """Until the bot says it runs (its first getUpdates is then on its way); ``runs_before``:
-    how many earlier runs already said so in the same log file (a restart appends to it)."""
+async def wait_polling(bot: BotProcess, limit_s: float = 30.0) -> None:
+    """Until the bot says it runs (its first getUpdates is then on its way); only this
+    process's output counts (``BotProcess.output``), even when a restart appends to the log."""
     deadline = asyncio.get_running_loop().time() + limit_s
-    while bot.output().count("is running") <= runs_before:
+    while "is running" not in bot.output():
         if bot.process.returncode is not None:
             raise AssertionError(f"the bot exited early:\n{bot.output()}")
         if asyncio.get_running_loop().time() > deadline:
@@ -94,15 +94,9 @@ async def running_bot(
     sb: Sandbox, database_url: str, tmp_path: Path, **extra: str
 ) -> AsyncIterator[BotProcess]:
     """A started bot that is polling; on exit it is stopped with SIGTERM and must exit 0."""
-    log = tmp_path / "bot.log"
-    # A restart in the same test appends to the log: only this run's "is running" counts, or
-    # the test talks to a bot still starting (seconds on a loaded machine).
-    runs_before = (
-        log.read_text("utf-8", errors="replace").count("is running") if log.exists() else 0
-    )
-    bot = await start_bot(bot_env(sb, database_url, **extra), log, tmp_path)
+    bot = await start_bot(bot_env(sb, database_url, **extra), tmp_path / "bot.log", tmp_path)
     try:
-        await wait_polling(bot, runs_before=runs_before)
+        await wait_polling(bot)
         yield bot
     finally:
         code = await bot.stop()
