@@ -5,8 +5,9 @@ a feed and a broadcast finds each in /audit under its label; a stranger's /stats
 from __future__ import annotations
 
 from bot import callbacks
-from bot.admin_buttons import ChannelButton, ChannelOp, FeedButton, FeedOp
+from bot.admin_buttons import ChannelButton, ChannelOp, ChannelTopicButton, FeedButton, FeedOp
 from bot.i18n import t
+from bot.news.topics import slugify
 from storage.db import Database
 from storage.enums import AuditAction, Role
 from storage.repositories import admins
@@ -19,7 +20,8 @@ from tests.admin_channels.helpers import (
     fresh_item,
     publish,
 )
-from tests.broadcasts.helpers import broadcasts, compose, send_data
+from tests.admin_channels.test_channels import station_channel, tap
+from tests.broadcasts.helpers import broadcasts, compose, discard_data, send_data
 from tests.delivery_e2e.helpers import add_subscribers
 from tests.harness import running_bot
 from tests.sandbox import Sandbox
@@ -101,3 +103,51 @@ async def test_a_strangers_admin_commands_and_forged_buttons_are_refused_and_aud
         *[(STRANGER, AuditAction.REFUSED, f"button:{data}") for data in forged],
     ]
     assert await broadcasts(database) == []
+
+
+async def test_every_channel_feed_and_broadcast_action_is_in_the_audit_log(
+    sb: Sandbox, database: Database
+) -> None:
+    owner = sb.user(OWNER)
+    added = f"{sb.station_url}{CATEGORY}"
+    publish(sb, CATEGORY, fresh_item(40002, "Hội chợ nông sản Kon Tum"))
+    await add_subscribers(database, [70_001])
+    async with running_bot(sb, database, **SETTINGS) as bot:
+        await station_channel(sb, bot, STATION_CHANNEL, "KRT Tin tức")
+        card = await command(bot, owner, "/channels")  # the one channel's card
+        for op in (ChannelOp.IMAGES, ChannelOp.SILENT, ChannelOp.COMMENTS, ChannelOp.TOPICS):
+            await tap(bot, card, ChannelButton(STATION_CHANNEL, op))
+        await tap(bot, card, ChannelTopicButton(STATION_CHANNEL, slugify("Thời sự")))
+        for text in ("/pausechannel", "/resumechannel"):
+            await command(bot, owner, f"{text} {STATION_CHANNEL}")
+        await command(bot, owner, f"/addfeed {added}")
+        feed = await command(bot, owner, f"/removefeed {added}")
+        (feed_id,) = {int(b["callback_data"].split(":")[1]) for b in feed.buttons}
+        await tap(bot, feed, FeedButton(feed_id, FeedOp.REMOVE_YES))
+        await command(bot, owner, "/pollnow")
+        for decision in (send_data, discard_data):
+            _preview, question = await compose(sb, owner, "Thông báo thử")
+            draft = (await broadcasts(database))[-1]
+            await bot.answer(await owner.tap(question, decision(draft.id)))
+            await sb.wait_until(lambda q=question: q.edit_count == 1)  # type: ignore[misc]
+            if decision is send_data:
+                await command(bot, owner, "/broadcast cancel")
+        removal = await command(bot, owner, f"/removechannel {STATION_CHANNEL}")
+        await tap(bot, removal, ChannelButton(STATION_CHANNEL, ChannelOp.REMOVE_YES))
+        log = (await command(bot, owner, "/audit")).text or ""
+    assert [(actor, action) for actor, action, _ in await audit_rows(database)] == [
+        (OWNER, action)
+        for action in (
+            AuditAction.CHANNEL_IMAGES, AuditAction.CHANNEL_SILENT, AuditAction.CHANNEL_COMMENTS,
+            AuditAction.CHANNEL_TOPIC, AuditAction.CHANNEL_PAUSE, AuditAction.CHANNEL_RESUME,
+            AuditAction.FEED_ADD, AuditAction.FEED_REMOVE, AuditAction.FEED_POLL_NOW,
+            AuditAction.BROADCAST_SEND, AuditAction.BROADCAST_CANCEL,
+            AuditAction.BROADCAST_DISCARD, AuditAction.CHANNEL_REMOVE,
+        )
+    ]  # fmt: skip
+    assert "trang 1/2" in log  # 13 lines, 10 a page: the newest first, each named
+    for label in ("gỡ kênh", "hủy bản nháp thông báo", "dừng gửi thông báo", "gửi thông báo",
+                  "lấy tin ngay", f"gỡ nguồn tin · feed:{feed_id} ({added})", "thêm nguồn tin",
+                  "tiếp tục kênh", "tạm dừng kênh",
+                  f"đổi chuyên mục của kênh · channel:{STATION_CHANNEL} (thoi-su)"):  # fmt: skip
+        assert f"· Chủ · {label}" in log, label
