@@ -83,6 +83,14 @@ def role_label(role: Role, locale: str) -> str:
             return t("role.moderator", locale)
 
 
+# Actions whose details name what ``target`` numbers (a channel's @name, a feed's URL, a
+# section's slug): "feed:3" alone does not tell an admin which feed was removed.
+_NAMED = frozenset(
+    {AuditAction.CHANNEL_ADD, AuditAction.CHANNEL_TOPIC, AuditAction.FEED_ADD,
+     AuditAction.FEED_REMOVE}
+)  # fmt: skip
+
+
 def _target(line: AuditLine, locale: str) -> str:
     """What the action was about; for a refusal also the role it needed."""
     target = line.target or "—"
@@ -91,6 +99,9 @@ def _target(line: AuditLine, locale: str) -> str:
         return t(
             "audit.refused_target", locale, target=target, role=role_label(Role(needs), locale)
         )
+    named = line.details.get("value") if line.action in _NAMED else None
+    if isinstance(named, str) and named:
+        return t("audit.named_target", locale, target=target, name=named)
     return target
 
 

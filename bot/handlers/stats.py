@@ -14,6 +14,7 @@ from bot.services.stats_chart import ChartLabels
 from storage.enums import CommentStatus, DeliveryStatus, Role
 
 TOPICS_SHOWN = 15  # a station has a dozen sections; more would only be noise in one message
+SOURCES_SHOWN = 10  # the station's own links (web, qr, facebook…): a handful in practice
 _DATE_FORMAT = {"vi": "%d/%m", "en": "%d %b"}
 
 
@@ -77,10 +78,18 @@ def stats_text(s: Snapshot, locale: str) -> str:
         t("stats.topic_item", locale, name=name, count=n(count))
         for name, count in s.by_topic[:TOPICS_SHOWN]
     ]
+    sources = [
+        t("stats.topic_item", locale, name=source or t("stats.source_none", locale), count=n(count))
+        for source, count in s.by_source[:SOURCES_SHOWN]
+    ]
     lines = [
         t("stats.title", locale),
         t("stats.subscribers", locale, active=n(s.active), inactive=n(s.inactive)),
         t("stats.topics", locale, topics=" · ".join(topics)),
+    ]
+    if sources:
+        lines.append(t("stats.sources", locale, sources=" · ".join(sources)))
+    lines += [
         t(
             "stats.deliveries_today", locale,
             sent=n(s.today.get(DeliveryStatus.SENT, 0)),

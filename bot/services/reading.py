@@ -78,6 +78,8 @@ def search_words(raw: str) -> tuple[str, ...]:
     used = 0
     for word in fold_query(raw[:MAX_RAW_CHARS]).split():
         if len(words) == MAX_WORDS or used + len(word) > MAX_QUERY_CHARS:
+            if not words:  # one very long word is still a query, not an empty one: cut it
+                words.append(word[:MAX_QUERY_CHARS])
             break
         words.append(word)
         used += len(word) + 1

@@ -90,6 +90,10 @@ def render_chart(days: Sequence[ChartDay], labels: ChartLabels) -> bytes:
         axes.spines[["top"]].set_visible(False)
     # The bars keep to the lower third, under the line.
     new.set_ylim(0, 3 * max([d.new_subscribers for d in days] + [1]))
+    # Headroom for the legends (upper left): a growing line and a full month of sends reach
+    # the top-left corner, where the legend hid the first week's points.
+    top.set_ylim(0, 1.35 * max([d.subscribers for d in days] + [1]))
+    bottom.set_ylim(0, 1.3 * max([d.sent + d.failed for d in days] + [1]))
     top.grid(axis="y", alpha=0.3)
     bottom.grid(axis="y", alpha=0.3)
     bottom.spines[["right"]].set_visible(False)

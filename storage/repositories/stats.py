@@ -51,6 +51,8 @@ class Snapshot:
     inactive: int = 0
     all_topics: int = 0  # active readers who follow every topic
     by_topic: list[tuple[str, int]] = field(default_factory=list)  # (topic name, active readers)
+    # (``subscribers.source`` from ``/start src_<tag>``, or None: no link; active readers)
+    by_source: list[tuple[str | None, int]] = field(default_factory=list)
     today: dict[DeliveryStatus, int] = field(default_factory=dict)
     week: dict[DeliveryStatus, int] = field(default_factory=dict)
     failures: list[tuple[str, int]] = field(default_factory=list)  # over 7 days, by bucket
@@ -117,6 +119,13 @@ async def snapshot(session: AsyncSession, *, day_start: datetime, week_start: da
             .order_by(func.count().desc(), Topic.name)
         )
     ).all()
+    by_source = (
+        await session.execute(
+            select(Subscriber.source, func.count())
+            .where(Subscriber.active.is_(True))
+            .group_by(Subscriber.source)
+        )
+    ).all()
     bucket = _failure_bucket()
     failures = (
         await session.execute(
@@ -143,6 +152,11 @@ async def snapshot(session: AsyncSession, *, day_start: datetime, week_start: da
         inactive=readers.get(False, 0),
         all_topics=int(all_topics or 0),
         by_topic=[(str(name), int(n)) for name, n in by_topic],
+        # Most first, "no link" last among equals (the engines order NULL differently).
+        by_source=sorted(
+            ((None if source is None else str(source), int(n)) for source, n in by_source),
+            key=lambda row: (-row[1], row[0] is None, row[0] or ""),
+        ),
         today=await _status_counts(session, day_start),
         week=await _status_counts(session, week_start),
         failures=[(str(name), int(n)) for name, n in failures],

@@ -36,10 +36,14 @@ async def seed(database: Database) -> None:
     async with database.session() as session:
         session.add(Topic(id=5, slug="the-thao", name="Thể thao"))
         session.add(Feed(id=2, url="https://example.org/broken", failures=4, last_error="404"))
+        # Where they came from (``/start src_<tag>``): 5 by the QR code, 3 from the website
+        # (one of them gone since), the rest without a link.
+        came_from = ["qr"] * 5 + ["web"] * 2 + [None] * 5 + ["web"] + [None] * 2
         readers = [
             {"chat_id": 80_000 + n, "active": n < 12, "all_topics": n >= 2,
              "created_at": earlier if n < 8 else NOW - timedelta(days=2),
-             "updated_at": NOW - timedelta(days=1) if n >= 12 else earlier}
+             "updated_at": NOW - timedelta(days=1) if n >= 12 else earlier,
+             "source": came_from[n]}
             for n in range(15)
         ]  # fmt: skip
         await session.execute(insert(Subscriber), readers)
@@ -81,6 +85,7 @@ async def test_the_figures_are_grouped_counts_of_the_stored_rows(database: Datab
     s = report.snapshot
     assert (s.active, s.inactive) == (12, 3)
     assert s.all_topics == 10 and s.by_topic == [("Thể thao", 2)]
+    assert s.by_source == [("qr", 5), (None, 5), ("web", 2)]  # active readers only
     assert s.today == {DeliveryStatus.SENT: 6, DeliveryStatus.FAILED: 1, DeliveryStatus.PENDING: 1}
     assert s.week[DeliveryStatus.SENT] == 10 and s.week[DeliveryStatus.FAILED] == 3
     assert sorted(s.failures) == [("blocked", 1), ("chat_not_found", 1), ("expired", 1)]
@@ -134,7 +139,7 @@ async def test_the_owner_gets_the_numbers_and_a_chart_photo(database: Database) 
         assert "chặn bot: 1" in text.text  # type: ignore[operator]
         assert t("stats.comments", "vi", pending=2, approved=3, rejected=1) in lines
         assert t("stats.feeds", "vi", healthy=1, failing=1) in lines
-        assert not any("nguồn" in line.lower() and "đăng ký" in line for line in lines)
+        assert lines[3] == "🔗 Theo nguồn đăng ký: qr: 5 · không qua liên kết: 5 · web: 2"
 
         (call,) = [c for c in sb.calls if c.method == "sendPhoto"]
         assert call.ok and isinstance(call.params["photo"], Upload)  # a multipart upload
@@ -143,3 +148,14 @@ async def test_the_owner_gets_the_numbers_and_a_chart_photo(database: Database) 
         image = Image.open(io.BytesIO(data))
         assert image.format == "PNG" and image.size == (1200, 792)
         assert 20_000 < len(data) < 1_000_000
+
+
+async def test_a_deep_links_source_is_counted_by_source_in_stats(database: Database) -> None:
+    async with Sandbox() as sb, running_bot(sb, database, owner_ids=[OWNER]):
+        for reader, text in ((5001, "/start src_QR"), (5002, "/start src_qr"), (5003, "/start")):
+            await sb.user(reader, "Bạn đọc").send(text)
+            await sb.wait_for_message(reader)
+        owner = sb.user(OWNER, "Owner", language_code="en")
+        await owner.send("/stats")
+        figures, _chart = await sb.wait_for_message(owner.chat_id, timeout=20, count=2)
+    assert "🔗 By source: qr: 2 · no link: 1" in (figures.text or "").splitlines()

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from bot.delivery.utf16 import utf16_len
 from bot.services.digest import DigestJob
 from bot.services.outbox import Outbox
-from bot.services.preferences import DeliveryMode, Preferences
+from bot.services.preferences import DeliveryMode, Preferences, QuietHours
 from storage.db import Database
 from storage.enums import MessageKind
 from storage.models import (
@@ -24,10 +24,12 @@ from storage.models import (
 )
 from tests.delivery_e2e.helpers import (
     FakeTime,
+    add_channel,
     add_subscribers,
     all_rows,
     assert_no_limbo,
     enqueue,
+    seed_article,
     sender_on,
     settle,
 )
@@ -226,4 +228,54 @@ async def test_quiet_hours_are_decided_when_the_message_is_sent(database: Databa
         assert morning == [False, False, True]  # 4103: 00:05 in Berlin
         quiet_call = next(c for c in sb.calls if c.params.get("chat_id") in (4101, "4101"))
         assert quiet_call.params.get("disable_notification") in (True, "true")
+    await assert_no_limbo(database)
+
+
+async def test_a_digest_inside_the_readers_quiet_hours_arrives_silently(database: Database) -> None:
+    fake = FakeTime(CHOSEN)
+    preferences = Preferences(database, clock=fake.now)
+    async with Sandbox() as sb:
+        sb.users([LAN, MAI])
+        await add_subscribers(database, [LAN, MAI])
+        for chat_id in (LAN, MAI):
+            await preferences.set_mode(chat_id, DeliveryMode.DIGEST)  # 07:00, no pushes
+        # Lan sleeps until 8:00: her 07:00 digest comes without a sound, Mai's rings.
+        assert await preferences.set_quiet(LAN, QuietHours(22 * 60, 8 * 60))
+        await store(database, 1, "Giá cà phê tăng, nông dân Đăk Hà phấn khởi",
+                    CHOSEN + timedelta(hours=5), ECONOMY)  # fmt: skip
+        fake.until(SLOT)
+        assert await DigestJob(database, clock=fake.now).run_once() == 2
+        async with sender_on(sb, database, fake=fake) as sender:
+            await settle(sender, fake, database)
+        [lan], [mai] = sb.messages(LAN), sb.messages(MAI)
+        assert (lan.text or "").startswith("📰 Bản tin tổng hợp") and lan.text == mai.text
+        assert (lan.disable_notification, mai.disable_notification) == (True, False)
+    await assert_no_limbo(database)
+
+
+async def test_a_silent_channel_and_a_readers_quiet_hours_are_both_kept(database: Database) -> None:
+    """Two silence rules meet in one batch: a channel's "silent posts" (always, stored on the
+    row) and a reader's quiet hours (on their clock at send time)."""
+    night = datetime(2026, 12, 1, 15, 30, tzinfo=UTC)  # 22:30 in Kon Tum
+    fake = FakeTime(night)
+    loud, hushed, asleep, awake = -1004001, -1004002, 4201, 4202
+    async with Sandbox() as sb:
+        sb.users([asleep, awake])
+        for chat_id in (loud, hushed):
+            await sb.add_bot_to(sb.channel(chat_id, f"Kênh {chat_id}"), admin=True)
+            await add_channel(database, chat_id, silent=chat_id == hushed)
+        await add_subscribers(database, [asleep], quiet_start=22 * 60, quiet_end=6 * 60)
+        await add_subscribers(database, [awake])
+        for article, when in ((1, night), (2, night + timedelta(hours=12))):  # 22:30, 10:30
+            await seed_article(database, article, title=f"Tin số {article}", published_at=when)
+        await enqueue(database, 1, now=night)
+        async with sender_on(sb, database, fake=fake) as sender:
+            await settle(sender, fake, database)
+            fake.until(night + timedelta(hours=12))  # the next morning, 10:30
+            await enqueue(database, 2, now=fake.now())
+            await settle(sender, fake, database)
+        chats = (loud, hushed, asleep, awake)
+        silence = [[m.disable_notification for m in sb.messages(c)] for c in chats]
+        # The channel has no quiet hours; the silent channel is silent day and night.
+        assert silence == [[False, False], [True, True], [True, False], [False, False]]
     await assert_no_limbo(database)

@@ -25,7 +25,7 @@ async def test_a_member_who_is_not_an_admin_is_refused_and_changes_nothing(
 
         await lan.send_to(group, "/start")
         assert ((await sb.wait_for_message(group)).text or "").startswith("Xin chào! Nhóm này")
-        for command in ("/quiet 22-6", "/stop", "/topics", "/settings"):
+        for command in ("/quiet 22-6", "/digest 7:00", "/lang en", "/stop", "/topics", "/settings"):
             await hung.send_to(group, command)
             assert (await sb.wait_for_message(group)).text == REFUSED, command
         await mai.send_to(group, "/quiet 22-6")  # an admin who is not the owner may

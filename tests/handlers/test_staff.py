@@ -199,3 +199,49 @@ async def test_audit_pages_and_forged_page_buttons(database: Database) -> None:
         assert sb.messages(reader.chat_id) == [mine]
     refused = [a for a in await audit_rows(database) if a[1] == AuditAction.REFUSED]
     assert refused[-1] == (READER, AuditAction.REFUSED, "button:au:0")
+
+
+ADMIN_COMMANDS = [
+    "channels", "addchannel", "pausechannel", "resumechannel", "removechannel",
+    "feeds", "addfeed", "removefeed", "pollnow", "broadcast", "stats", "audit",
+]  # fmt: skip
+
+
+async def test_an_admins_menu_and_help_list_the_channel_feed_broadcast_stats_and_audit_commands(
+    database: Database,
+) -> None:
+    async with Sandbox() as sb, running_bot(sb, database, owner_ids=[OWNER]):
+        owner = sb.user(OWNER, "Chủ")
+        hoa, john = sb.user(ADMIN, "Hoa"), sb.user(NEWCOMER, "John", language_code="en")
+        for user in (hoa, john):  # the bot has seen them: their menus can be set
+            await user.send("/help")
+            await sb.wait_for_message(user.chat_id)
+        for who in (ADMIN, NEWCOMER):
+            await owner.send(f"/addadmin {who}")
+            await sb.wait_for_message(owner.chat_id)
+        await hoa.send("/help")
+        await john.send("/help")
+        help_vi = (await sb.wait_for_message(hoa.chat_id)).text or ""
+        help_en = (await sb.wait_for_message(john.chat_id)).text or ""
+        menus = {lang: sb.commands(chat_scope(ADMIN), lang) for lang in ("", "vi", "en")}
+    for lang, commands in menus.items():
+        names = [c["command"] for c in commands]
+        assert names[:2] == ["start", "latest"] and names[-len(ADMIN_COMMANDS) :] == ADMIN_COMMANDS
+        assert "addadmin" not in names and "pending" in names, lang
+    described = {lang: {c["command"]: c["description"] for c in menus[lang]} for lang in menus}
+    assert described[""] == described["vi"]  # Vietnamese unless the client is English
+    assert [described["vi"][c] for c in ("channels", "addfeed", "broadcast", "stats", "audit")] == [
+        "Các kênh của Đài và cài đặt", "Thêm nguồn tin: /addfeed URL",
+        "Gửi thông báo tới người đăng ký", "Thống kê và biểu đồ", "Nhật ký quản trị",
+    ]  # fmt: skip
+    assert [described["en"][c] for c in ("channels", "addfeed", "broadcast", "stats", "audit")] == [
+        "The station's channels and settings", "Add a feed: /addfeed URL",
+        "Send an announcement to subscribers", "Statistics and a chart", "Audit log",
+    ]  # fmt: skip
+    for text, heading in ((help_vi, "Quản trị"), (help_en, "Administration")):
+        assert heading in text
+        for command in ADMIN_COMMANDS:
+            assert f"/{command}" in text, (heading, command)
+        assert "/addadmin" not in text
+    assert "/stats – thống kê và biểu đồ 30 ngày" in help_vi
+    assert "/stats – statistics and a 30-day chart" in help_en

@@ -45,6 +45,7 @@ def test_query_syntax_is_only_words_and_the_query_is_capped() -> None:
     long = search_words("hội nghị " * 2500)
     assert 1 <= len(long) <= 8 and len(".".join(long)) <= 48
     assert search_words("👍 🎉 <b></b>") == ("b", "b")
+    assert search_words("Đắk" * 400) == ("dak" * 16,)  # one long word is cut, not dropped
     assert search_words("👍🎉") == ()
 
 
@@ -197,6 +198,7 @@ async def test_search_answers_empty_queries_misses_and_query_syntax(database: Da
             syntax = await ask(sb, lan, '/search "hội nghị" NEAR sơ-kết* OR :')
             sql = await ask(sb, lan, "/search '; DROP TABLE articles; --")
             essay = await ask(sb, lan, "/search " + "cà phê " * 700)
+            one_word = await ask(sb, lan, "/search " + "a" * 1000)
             john = sb.user(1002, "John", language_code="en")
             english = await ask(sb, john, "/search nothing here")
     usage = "Gõ từ khóa sau lệnh, có dấu hay không dấu đều được."
@@ -209,6 +211,7 @@ async def test_search_answers_empty_queries_misses_and_query_syntax(database: Da
     assert (syntax.text or "").startswith("Không tìm thấy bài nào có «hoi nghi near so ket or»")
     assert (sql.text or "").startswith("Không tìm thấy bài nào có «drop table articles»")
     assert first_title(essay) == COFFEE
+    assert (one_word.text or "").startswith(f"Không tìm thấy bài nào có «{'a' * 48}».")
     assert (english.text or "").startswith("No stories found for «nothing here».")
     async with database.session() as session:
         assert len((await session.scalars(select(Article))).all()) == 10
