@@ -1,6 +1,7 @@
 """Logs for collectors: ``--log-format json`` writes one JSON object per line, and a whole
-debug-level run (webhook mode, a user answered, a stop) never prints the bot token, the
-webhook secret or the WordPress application password."""
+debug-level run (webhook mode, a user answered, /addfeed of a URL with credentials, an update
+ping, a video downloaded and uploaded, a stop) never prints the bot token, the webhook secret,
+the WordPress application password, the database password or a feed URL's password."""
 
 from __future__ import annotations
 
