@@ -9,6 +9,7 @@ several bots in one test process apart.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from urllib.parse import urlsplit, urlunsplit
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import (
@@ -110,9 +111,10 @@ class SnapshotCollector(Collector):
             labels=["feed"],
         )
         for feed in s.feeds:
-            failures.add_metric([feed.url], feed.failures)
+            failures.add_metric([feed_label(feed.url)], feed.failures)
             if feed.last_success_at is not None:
-                ages.add_metric([feed.url], (s.now - feed.last_success_at).total_seconds())
+                age = (s.now - feed.last_success_at).total_seconds()
+                ages.add_metric([feed_label(feed.url)], age)
         yield failures
         yield ages
 
@@ -131,7 +133,7 @@ def _ingest(s: Snapshot) -> Iterable[Metric]:
         "newsbot_feed_polls", "feed polls by feed and result", labels=["feed", "result"]
     )
     for (url, status), n in sorted(s.polls.results.items()):
-        results.add_metric([url, status], n)
+        results.add_metric([feed_label(url), status], n)
     yield results
     latency = s.polls.fetch_seconds
     yield HistogramMetricFamily(
@@ -140,6 +142,18 @@ def _ingest(s: Snapshot) -> Iterable[Metric]:
         buckets=latency.cumulative(),
         sum_value=latency.total,
     )
+
+
+def feed_label(url: str) -> str:
+    """A feed's URL without its ``user:password@``: /metrics is unauthenticated, and an
+    /addfeed of ``https://user:pass@host/feed`` stores the credentials to fetch with."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<invalid URL>"
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
 
 
 def _gauge(name: str, text: str, value: bool | float) -> GaugeMetricFamily:

@@ -14,9 +14,13 @@ from sqlalchemy import select, update
 from bot.delivery.sender import SenderConfig
 from bot.delivery.video import upload_limit_for
 from storage.db import Database
+from storage.enums import CommentMode
 from storage.models import Article, Feed, VideoFile
+from storage.repositories import deliveries
 from tests.delivery_e2e.helpers import (
+    T0,
     FakeTime,
+    add_channel,
     add_subscribers,
     assert_no_limbo,
     enqueue,
@@ -326,4 +330,71 @@ async def test_a_local_bot_api_server_takes_uploads_over_50_mb(database: Databas
         for chat in (801, 802):
             assert_bulletin_as_video(sb, chat)
         assert [u.size for u in sb.core.media.uploads_of("video")] == [51 * MB]
+    await assert_no_limbo(database)
+
+
+async def test_a_link_less_bulletin_plays_without_a_read_button_also_in_a_native_channel(
+    database: Database,
+) -> None:
+    """A valid feed item without a link (``articles.url`` NULL) that carries a video: readers
+    get the video with only the 💬 button; a channel in native comment mode (no keyboard, so
+    Telegram shows its discussion bar) with silent posts gets it bare and silent."""
+    fake = FakeTime()
+    channel_id = -1001555000111
+    async with Sandbox() as sb:
+        sb.users([721])
+        channel = sb.channel(channel_id, "Kênh KRT")
+        await sb.add_bot_to(channel, admin=True)
+        await add_subscribers(database, [721])
+        await add_channel(database, channel_id, comment_mode=CommentMode.NATIVE, silent=True)
+        serve_video(sb, 3 * MB)
+        await seed_bulletin(database, sb, size=3 * MB)
+        async with database.session() as session:
+            await session.execute(update(Article).where(Article.id == 1).values(url=None))
+        assert await enqueue(database, 1) == 2
+        async with sender_on(sb, database, fake=fake) as sender:
+            await settle(sender, fake, database)
+        for chat in (721, channel_id):
+            [message] = sb.messages(chat)
+            assert message.method == "sendVideo" and message.video is not None, message
+            assert message.caption is not None and message.caption.startswith(TITLE)
+            assert "href" not in str(message.caption_entities or "") and "None" not in (
+                message.caption
+            )
+        [reader] = sb.messages(721)
+        labels = [b.get("text") for b in reader.buttons]
+        assert labels and "📖 Đọc bài" not in labels
+        assert reader.disable_notification is False
+        [post] = sb.messages(channel_id)
+        assert post.buttons == [] and post.disable_notification is True
+    await assert_no_limbo(database)
+
+
+async def test_a_bulletin_whose_link_changed_is_edited_to_the_new_link(
+    database: Database,
+) -> None:
+    """A revision moved the bulletin (``articles.url`` updated): the sent video is edited in
+    place (its caption, since a video has no text) to the new 📖 link, nothing sent again."""
+    fake = FakeTime()
+    moved = "https://kontumtv.vn/video-clip/thoi-su/ban-tin-thoi-su-toi-27-11-2026"
+    async with Sandbox() as sb:
+        sb.users([731])
+        await add_subscribers(database, [731])
+        serve_video(sb, 3 * MB)
+        await seed_bulletin(database, sb, size=3 * MB)
+        await enqueue(database, 1)
+        async with sender_on(sb, database, fake=fake) as sender:
+            await settle(sender, fake, database)
+            assert_bulletin_as_video(sb, 731)
+            async with database.session() as session:
+                await session.execute(
+                    update(Article).where(Article.id == 1).values(url=moved, revision=2)
+                )
+                assert await deliveries.request_edits(session, 1, 2, now=T0, published_at=T0) == 1
+            await settle(sender, fake, database)
+        [message] = sb.messages(731)
+        assert message.method == "sendVideo" and message.edit_count == 1
+        assert message.caption is not None and message.caption.startswith(TITLE)
+        assert [b.get("url") for b in message.buttons if b.get("text") == "📖 Đọc bài"] == [moved]
+        assert [c.method for c in sb.calls if c.method.startswith("edit")] == ["editMessageCaption"]
     await assert_no_limbo(database)

@@ -14,6 +14,7 @@ import pytest
 
 from bot.app import add_ping_route, build
 from bot.feeds.requested import after_poll, requested_poll_at
+from bot.services.feed_admin import FeedAdmin, FeedRefused
 from bot.services.ingest import Ingest
 from bot.services.site_ping import SitePings, feeds_of_site, site_key
 from bot.web.ping import (
@@ -30,7 +31,14 @@ from bot.web.server import WebServer
 from bot.web.status import StatusSources
 from config import Settings, SettingsError, load_settings
 from storage.db import Database
-from tests.ingest.conftest import NOW, Clock, IngestFactory, feed_row, new_item
+from tests.ingest.conftest import (
+    CATEGORY_PATH,
+    NOW,
+    Clock,
+    IngestFactory,
+    feed_row,
+    new_item,
+)
 from tests.sandbox import Sandbox
 from tests.sandbox.wordpress_ping import (
     BLOG_NAME,
@@ -40,6 +48,7 @@ from tests.sandbox.wordpress_ping import (
     publish,
     publish_and_ping,
     read_answer,
+    weblog_ping,
 )
 
 BOMB = b"""<?xml version="1.0"?>
@@ -291,3 +300,34 @@ def test_the_ping_path_is_a_setting_and_empty_turns_it_off() -> None:
     )
     with pytest.raises(SettingsError, match="NEWSBOT_PING_PATH"):
         load_settings(telegram_token=token, ping_path="wordpress ping")
+
+
+async def test_a_ping_from_a_feed_added_by_addfeed_polls_that_feed(
+    sb: Sandbox, poller: Ingest, clock: Clock, ping_url: str, feed_id: int, audience: int
+) -> None:
+    """Feeds come from the database, not only NEWSBOT_FEEDS: a feed an admin added (here on
+    another host name of the sandbox, with credentials in its URL) is polled by its site's
+    ping; the configured feed on the other host is left to its schedule."""
+    await primed(poller, clock, sb)
+    added_host = sb.station_url.replace("127.0.0.1", "localhost")
+    assert added_host != sb.station_url
+    publish(sb.station, new_item(90010), CATEGORY_PATH)
+    admin = FeedAdmin(poller.database, [], allow_private=True, clock=clock)
+    added = await admin.add(1, f"{added_host.replace('://', '://editor:s3cret@')}{CATEGORY_PATH}")
+    assert not isinstance(added, FeedRefused), added
+    (first,) = await poller.poll_due()  # the added feed's first poll: its backlog
+    assert first.feed_id == added.feed.id
+    clock.advance(60)
+    sb.station.requests.clear()
+    publish(sb.station, new_item(90011), CATEGORY_PATH)
+
+    answer = await weblog_ping(ping_url, BLOG_NAME, added_host + "/", added_host + "/feed/")
+    assert answer.fault is None, answer
+    (outcome,) = await poller.poll_due()
+    assert outcome.feed_id == added.feed.id
+    assert (outcome.new, outcome.enqueued) == (1, audience)
+    assert [r.path for r in sb.station.requests] == [CATEGORY_PATH]
+    # The station's configured feed (on 127.0.0.1) kept its regular schedule.
+    assert (await feed_row(poller.database, feed_id)).next_poll_at > clock() + timedelta(
+        seconds=150
+    )

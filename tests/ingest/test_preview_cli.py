@@ -48,6 +48,7 @@ EXCERPT_ONLY = (
     "https://kontumtv.vn/tin-tuc/giao-thong/sat-lo-tren-quoc-lo-24-doan-qua-huyen-kon-plong"
 )
 VIDEO = "https://kontumtv.vn/video-clip/thoi-su/ban-tin-thoi-su-toi-04-7-2014"
+VIDEO_FILE = "https://kontumtv.vn/wp-content/uploads/2014/07/thoi-su-04-07-2014.mp4"
 
 
 def cli_env(tmp: str) -> dict[str, str]:
@@ -99,6 +100,10 @@ def check_items(items: list[dict[str, Any]]) -> None:
         "Bản tin Thời sự tối ngày 04/7/2014 của Đài Phát thanh – Truyền hình Kon Tum."
     )
     assert by_url[VIDEO]["topics"] == ["Video clip", "Thời sự"]
+    # The bulletin is pushed as a Telegram video: the preview shows which file (the station's
+    # enclosure, the same file as its player iframe); the other items have none.
+    assert by_url[VIDEO]["video"] == VIDEO_FILE
+    assert [item["url"] for item in items if item["video"]] == [VIDEO]
 
 
 def test_preview_of_the_station_feed_file_prints_one_clean_json_array(tmp_path: Any) -> None:
@@ -114,6 +119,25 @@ def test_preview_of_the_station_feed_file_prints_one_clean_json_array(tmp_path: 
     items = one_json_array(result.stdout)
     check_items(items)
     assert "Traceback" not in result.stderr
+
+
+def test_the_readable_preview_of_the_station_feed_names_the_bulletins_video(tmp_path: Any) -> None:
+    """The station's real feed file (a copy of /work/shared/station/kontumtv-feed.xml), as an
+    admin reads it without --json: the bulletin's block names its video, no other does."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "feed", "preview", FIXTURE],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=cli_env(str(tmp_path)),
+        cwd=REPO,
+    )
+    assert result.returncode == 0, result.stderr
+    blocks = result.stdout.strip().split("\n\n")
+    assert len(blocks) == 10
+    assert blocks[0].startswith("1. Bản tin Thời sự tối 04/7/2014")
+    assert f"Video: {VIDEO_FILE}" in [line.strip() for line in blocks[0].splitlines()]
+    assert not any("Video:" in block for block in blocks[1:])
 
 
 async def test_preview_of_the_sandbox_station_url_works_without_a_token(tmp_path: Any) -> None:

@@ -144,3 +144,38 @@ async def test_killing_the_leader_hands_over_within_30_seconds(
                     bot.process.send_signal(signal.SIGTERM)
             codes = [await asyncio.wait_for(b.process.wait(), 15) for b in bots]
     assert sorted(codes)[1:] == [0, 0]  # the standbys and the new leader stop cleanly
+
+
+@pytest.mark.slow
+async def test_sigterm_stops_the_leader_within_10_seconds_and_the_standby_leads(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """A clean stop (a deploy) finishes, exits 0 within 10 s and steps down: the standby
+    leads and answers, as after a crash, but without waiting for a dead connection."""
+    ports = [free_port() for _ in range(2)]
+    bots: list[BotProcess] = []
+    async with Sandbox() as sb:
+        try:
+            for n, port in enumerate(ports):
+                env = bot_env(sb, postgres_url, NEWSBOT_HTTP_PORT=str(port))
+                bots.append(await start_bot(env, tmp_path / f"bot{n}.log", tmp_path))
+            leader = (await wait_roles(ports, 60)).index("leader")
+
+            stopped_at = time.monotonic()
+            bots[leader].process.send_signal(signal.SIGTERM)
+            code = await asyncio.wait_for(bots[leader].process.wait(), 10)
+            assert code == 0 and time.monotonic() - stopped_at < 10
+            assert "Traceback" not in bots[leader].output()
+            await wait_roles([ports[1 - leader]], TAKEOVER_LIMIT_S)
+
+            hoa = sb.user(user_id=9_100_003, first_name="Hoa")  # ids no other test uses
+            await hoa.send("/start")
+            assert "Xin chào Hoa" in (
+                (await sb.wait_for_message(hoa.chat_id, timeout=15)).text or ""
+            )
+        finally:
+            for bot in bots:
+                if bot.process.returncode is None:
+                    bot.process.send_signal(signal.SIGTERM)
+            for bot in bots:
+                await asyncio.wait_for(bot.process.wait(), 15)

@@ -19,11 +19,14 @@ from bot.services.poll_stats import PollStats
 from bot.web.metrics import render
 from bot.web.server import WebServer
 from bot.web.status import Snapshot, StatusSources, judge
+from bot.web.webhook import Webhook
 from config import load_settings
 from storage.db import Database
 from storage.enums import CommentStatus
 from storage.repositories.ops import Backlog, FeedState
+from tests.ops.test_webhook import free_port, webhook_mode
 from tests.sandbox import Sandbox
+from tests.sandbox.wordpress_ping import BLOG_NAME, weblog_ping
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -47,8 +50,7 @@ async def running(sb: Sandbox, database_url: str, **extra: Any) -> AsyncIterator
         telegram_token=sb.token,
         telegram_api_url=sb.api_url,
         database_url=database_url,
-        feeds=[f"{sb.station_url}/feed"],
-        **{"poll_interval": 60, "http_port": 0, **extra},
+        **{"feeds": [f"{sb.station_url}/feed"], "poll_interval": 60, "http_port": 0, **extra},
     )
     wiring = build(settings)
     stop = asyncio.Event()
@@ -223,3 +225,31 @@ async def test_the_container_probe_follows_healthz(database_url: str) -> None:
             await server.stop()
         await good.dispose()
         await bad.dispose()
+
+
+async def test_metrics_in_webhook_mode_count_polls_fetches_and_pings(database_url: str) -> None:
+    """Webhook mode serves the same families on the webhook's server, the update ping's
+    among them; a feed listed with credentials is labelled without them (no auth on
+    /metrics)."""
+    port = free_port()
+    async with Sandbox() as sb:
+        listed = sb.station_url.replace("://", "://editor:s3cret@") + "/feed"
+        async for wiring in running(sb, database_url, feeds=[listed], **webhook_mode(port)):
+            assert isinstance(wiring.source, Webhook) and wiring.web is not None
+            url = f"http://127.0.0.1:{port}"
+            await wait_for_poll(url)
+            answer = await weblog_ping(
+                f"{url}/wordpress/ping", BLOG_NAME, sb.station_url + "/", sb.station_url + "/feed/"
+            )
+            assert answer.fault is None, answer
+            status, _, text = await get(f"{url}/metrics")
+    assert status == 200
+    assert "s3cret" not in text and "editor" not in text
+    parsed = samples(text)
+    feed = (("feed", f"{sb.station_url}/feed"),)
+    assert parsed[("newsbot_feed_consecutive_failures", feed)] == 0
+    assert parsed[("newsbot_feed_polls_total", (*feed, ("result", "stored")))] >= 1
+    assert parsed[("newsbot_feed_fetch_seconds_count", ())] >= 1
+    assert parsed[("newsbot_update_pings_total", (("result", "accepted"),))] == 1
+    assert parsed[("newsbot_update_pings_total", (("result", "refused"),))] == 0
+    assert parsed[("newsbot_leader", ())] == 1
