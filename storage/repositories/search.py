@@ -208,6 +208,7 @@ async def _pg_ranked(
     titles = [id for id, title in matches if title]
     need = offset + limit
     if len(titles) < need and len(matches) == cap:
+        await session.execute(text(_PG_PLANS["index"]))  # the walk's plan would read them all
         titles += await _ids(
             session, _PG_SQL["titles"], q=query, hi=matches[-1][0], n=need - len(titles)
         )
