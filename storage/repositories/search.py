@@ -119,7 +119,7 @@ _SQLITE = {
 # walk starts on the newest ``_PG_PROBE`` ids and measures the hit rate: while walking on for
 # the missing hits costs less than ``_PG_WALK_FACTOR`` GIN page visits per expected hit in
 # the rest, it walks on, else the GIN index answers the rest. Over 200,000 articles (2-core
-# machine, other jobs running): p50 12 ms, p95 32 ms (windows over 0009's vectors: 46/96 ms).
+# machine, other jobs running): p50 9 ms, p95 20 ms (windows over 0009's vectors: 46/96 ms).
 _PG_PROBE = 2_000
 _PG_WALK_FACTOR = 20
 _PG_TERMS = "FROM article_terms, plainto_tsquery('simple', :q) AS q WHERE text_terms @@ q"
