@@ -78,8 +78,10 @@ async def due_readers(session: AsyncSession, bucket: Bucket, slot: datetime) -> 
     """The bucket's subscribers whose edition for ``slot`` was not made yet, with their topics
     (two queries, however many readers)."""
     where = [*_in_bucket(bucket), _not_made(slot)]
+    # Core rows, not the ORM's: for 100,000 readers its row loading took 1.5 s of 7.8.
+    connection = await session.connection()
     rows = (
-        await session.execute(
+        await connection.execute(
             select(
                 Subscriber.chat_id,
                 Subscriber.language,
@@ -90,7 +92,7 @@ async def due_readers(session: AsyncSession, bucket: Bucket, slot: datetime) -> 
     ).all()
     chosen: dict[int, set[int]] = defaultdict(set)
     if any(not all_topics for _, _, all_topics, _ in rows):
-        pairs = await session.execute(
+        pairs = await connection.execute(
             select(SubscriberTopic.chat_id, SubscriberTopic.topic_id)
             .join(Subscriber, Subscriber.chat_id == SubscriberTopic.chat_id)
             .where(*where, Subscriber.all_topics.is_(False))

@@ -2,8 +2,8 @@
 
 Search runs on full-text indexes over ``articles.search_text`` (accent-folded title + summary +
 text) and ``articles.search_title`` (the folded title alone, migration 0009): FTS5 tables on
-SQLite, GIN-indexed stored ``tsvector`` columns on PostgreSQL (``search_vector``,
-``title_vector``), so title hits are found by their own indexed query.
+SQLite, on PostgreSQL GIN-indexed ``tsvector`` columns of the narrow ``article_terms`` table
+(migration 0012, kept in step by a trigger), so title hits are found by their own indexed query.
 Callers pass words already folded the way the stored text is (``bot.news.folding``); each word is
 matched as a word, never as query syntax: FTS5 gets every word double-quoted (a folded word holds
 no ``"``), PostgreSQL gets ``plainto_tsquery``, which reads its input as plain words.
@@ -76,10 +76,11 @@ def _match(session: AsyncSession, words: Sequence[str]) -> ColumnElement[bool]:
         return text(
             "articles.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH :phrase)"
         ).bindparams(phrase=_fts_phrase(words))  # type: ignore[return-value]
-    # The stored vector of migration 0009 (GIN-indexed).
-    return text("articles.search_vector @@ plainto_tsquery('simple', :phrase)").bindparams(
-        phrase=" ".join(words)
-    )  # type: ignore[return-value]
+    # The word vectors of migration 0012 (GIN-indexed).
+    return text(
+        "articles.id IN (SELECT article_id FROM article_terms"
+        " WHERE text_terms @@ plainto_tsquery('simple', :phrase))"
+    ).bindparams(phrase=" ".join(words))  # type: ignore[return-value]
 
 
 async def matching(session: AsyncSession, words: Sequence[str], *, limit: int) -> list[Headline]:
@@ -109,18 +110,36 @@ _SQLITE = {
     " ORDER BY rowid DESC LIMIT :n OFFSET :o",
     "exclude": " AND rowid NOT IN :titles",
 }
-# PostgreSQL: the stored vectors of migration 0009 (a plan that filters rows checks a stored
-# vector, never runs to_tsvector), read newest first in id windows. Without windows PostgreSQL
-# estimated "giá cà phê tăng Đăk Hà" at 1 hit (its words assumed independent), read all 20,000
-# in a bitmap scan and sorted them: 530 ms. A window bounds whatever plan it picks by the
-# window's rows; common words are answered by the first one, rare ones by the GIN index.
-# Measured on this 2-core machine under load (load average 8): p50 96 ms, p95 182 ms over
-# 200,000 articles, against 62/207 ms unwindowed and SQLite's 7/42 ms; the remaining cost is
-# the stored vectors' per-row check (about 25 µs a row, detoasted) in the first window.
-_PG_WINDOWS = (4_000, 40_000)  # then everything below: fewer hits there than a page needs
-_PG_MATCH = {
-    "titles": "title_vector @@ plainto_tsquery('simple', :q)",
-    "body": "search_vector @@ plainto_tsquery('simple', :q)",
+# PostgreSQL reads ``article_terms`` (migration 0012: stripped word vectors, ten rows to a page)
+# newest first. A common word is answered by walking the ids backwards and checking each row's
+# vector (1.3 µs a row): 442 rows give "kon tum" its 200 newest hits in 0.6 ms, where its GIN
+# index alone took 36 ms to list 87,664 hits. A rare one by the GIN index, whose cost is a page
+# visit per hit. Which is which, PostgreSQL cannot tell: it takes the words as independent and
+# estimated "giá cà phê tăng" at 118 hits (20,000: one story's words, always together). So the
+# walk starts on the newest ``_PG_PROBE`` ids and measures the hit rate: while walking on for
+# the missing hits costs less than ``_PG_WALK_FACTOR`` GIN page visits per expected hit in
+# the rest, it walks on, else the GIN index answers the rest. Over 200,000 articles (2-core
+# machine, other jobs running): p50 9 ms, p95 20 ms (windows over 0009's vectors: 46/96 ms).
+_PG_PROBE = 2_000
+_PG_WALK_FACTOR = 20
+_PG_TERMS = "FROM article_terms, plainto_tsquery('simple', :q) AS q WHERE text_terms @@ q"
+_PG_SQL = {
+    "top": "SELECT max(article_id) FROM article_terms",
+    "walk": f"SELECT article_id, title_terms @@ q {_PG_TERMS}"
+    " AND article_id >= :lo AND article_id < :hi ORDER BY article_id DESC LIMIT :n",
+    # Materialised without a LIMIT inside, so PostgreSQL never turns it into a walk.
+    "index": f"WITH hits AS MATERIALIZED (SELECT article_id, title_terms @@ q AS title {_PG_TERMS}"
+    " AND article_id < :hi) SELECT article_id, title FROM hits ORDER BY article_id DESC LIMIT :n",
+    "titles": "WITH hits AS MATERIALIZED (SELECT article_id FROM article_terms"
+    " WHERE title_terms @@ plainto_tsquery('simple', :q) AND article_id < :hi)"
+    " SELECT article_id FROM hits ORDER BY article_id DESC LIMIT :n",
+}
+# The plan each step means, set for the transaction (never a sequential scan: it checks every
+# row). asyncpg prepares statements, and a generic plan would ignore the words: custom plans.
+_PG_PLANS = {
+    "walk": "SELECT set_config('plan_cache_mode', 'force_custom_plan', true),"
+    " set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true)",
+    "index": "SELECT set_config('enable_bitmapscan', 'on', true)",
 }
 
 
@@ -131,31 +150,33 @@ async def _ids(session: AsyncSession, sql: str, **params: object) -> list[int]:
     return [int(row[0]) for row in (await session.execute(statement, params)).all()]
 
 
-async def _pg_newest(
-    session: AsyncSession, match: str, query: str, need: int, exclude: Sequence[int] = ()
-) -> list[int]:
-    """The ``need`` newest ids matching ``match`` (not in ``exclude``), window by window."""
-    top = await session.scalar(text("SELECT max(id) FROM articles"))
-    found: list[int] = []
-    if top is None or need <= 0:
+async def _pg_newest(session: AsyncSession, query: str, need: int) -> list[tuple[int, bool]]:
+    """The ``need`` newest matches as (id, title hit), walking or by the GIN index."""
+    top = await session.scalar(text(_PG_SQL["top"]))
+    found: list[tuple[int, bool]] = []
+    if top is None:
         return found
-    upper = int(top) + 1
-    # Materialised without a LIMIT inside, so PostgreSQL never picks a backward scan that
-    # hopes to meet enough hits early (words common alone but never together: the whole table)
-    # and each step reads at most its window's rows.
-    where = f"{match} AND id >= :lo AND id < :hi" + (" AND id NOT IN :titles" if exclude else "")
-    sql = (
-        f"WITH hits AS MATERIALIZED (SELECT id FROM articles WHERE {where}) "
-        "SELECT id FROM hits ORDER BY id DESC LIMIT :n"
-    )
-    extra: dict[str, object] = {"titles": list(exclude)} if exclude else {}
-    for span in (*_PG_WINDOWS, None):
-        lower = 0 if span is None else max(0, int(top) + 1 - span)
-        found += await _ids(session, sql, q=query, lo=lower, hi=upper, n=need - len(found), **extra)
-        if len(found) >= need or lower == 0:
+    await session.execute(text(_PG_PLANS["walk"]))
+    hi, window = int(top) + 1, _PG_PROBE
+    while True:
+        lo = max(0, hi - window)
+        rows = await session.execute(
+            text(_PG_SQL["walk"]), {"q": query, "lo": lo, "hi": hi, "n": need - len(found)}
+        )
+        found += [(int(id), bool(title)) for id, title in rows.all()]
+        hi = lo
+        if len(found) >= need or lo == 0:
             return found
-        upper = lower
-    return found
+        rate = len(found) / (int(top) + 1 - lo)
+        missing = need - len(found)
+        if rate > 0 and missing / rate <= _PG_WALK_FACTOR * rate * lo:
+            window = int(missing / rate * 1.3) + 100  # a margin: the rate is a sample's
+            continue
+        await session.execute(text(_PG_PLANS["index"]))
+        rows = await session.execute(
+            text(_PG_SQL["index"]), {"q": query, "hi": hi, "n": need - len(found)}
+        )
+        return found + [(int(id), bool(title)) for id, title in rows.all()]
 
 
 async def _sqlite_ranked(
@@ -180,22 +201,24 @@ async def _pg_ranked(
     session: AsyncSession, words: Sequence[str], offset: int, limit: int, cap: int
 ) -> tuple[list[int], int]:
     query = " ".join(words)
-    # asyncpg prepares every statement, and after five runs PostgreSQL may switch to a generic
-    # plan that ignores what the words are: a backward scan of the whole table for words that
-    # never occur together (5 s). Each search is planned for its own words.
-    await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
-    titles = await _pg_newest(session, _PG_MATCH["titles"], query, cap)
-    # The newest ``cap`` matches hold every body hit a page within ``cap`` can show (title
-    # hits are matches too), and their number is the capped total: one read for both.
-    matches = await _pg_newest(session, _PG_MATCH["body"], query, cap)
-    total = max(len(matches), len(titles))
+    # The newest ``cap`` matches hold every body hit a page within ``cap`` can show, their
+    # number is the capped total, and their title hits are the newest title hits (a title hit
+    # is a match): only when they are too few for the page are older title hits looked up.
+    matches = await _pg_newest(session, query, cap)
+    titles = [id for id, title in matches if title]
+    need = offset + limit
+    if len(titles) < need and len(matches) == cap:
+        await session.execute(text(_PG_PLANS["index"]))  # the walk's plan would read them all
+        titles += await _ids(
+            session, _PG_SQL["titles"], q=query, hi=matches[-1][0], n=need - len(titles)
+        )
     ids = titles[offset : offset + limit]
     if len(ids) < limit:
         in_title = set(titles)
-        body = [i for i in matches if i not in in_title]
+        body = [id for id, _ in matches if id not in in_title]
         start = max(0, offset - len(titles))
         ids += body[start : start + limit - len(ids)]
-    return ids, total
+    return ids, len(matches)
 
 
 async def ranked(

@@ -50,3 +50,29 @@ async def test_an_old_title_hit_ranks_above_hundreds_of_newer_body_hits(
         f"Tin số {i}" for i in range(BODY_HITS - 3, BODY_HITS - 3 - PAGE_SIZE, -1)
     ]
     assert await reading.search(search_words("dak ha"), page=CANDIDATES // PAGE_SIZE) is None
+
+
+async def test_rare_words_are_found_far_back_behind_thousands_of_newer_articles(
+    database: Database,
+) -> None:
+    """A word in three of 2,400 articles: the two old ones are found past the newest 2,000
+    (where PostgreSQL stops walking and asks its index), the title hit first."""
+    body = {5: "Giá bitcoin giảm.", 10: "Bitcoin ở Kon Tum."}
+    rows = [
+        _row(
+            i,
+            "Bitcoin: tin mới" if i == 2300 else f"Tin số {i}",
+            body.get(i, "Nông dân phấn khởi."),
+            T0 + timedelta(minutes=i),
+        )
+        for i in range(1, 2401)
+    ]
+    async with database.session() as session:
+        session.add(Feed(id=1, url="https://kontumtv.vn/feed"))
+        await session.flush()
+        for start in range(0, len(rows), 500):
+            await session.execute(insert(Article), rows[start : start + 500])
+    found = await Reading(database).search(search_words("BITCOIN"))
+    assert found is not None
+    assert [h.title for h in found.hits] == ["Bitcoin: tin mới", "Tin số 10", "Tin số 5"]
+    assert (found.total, found.pages) == (3, 1)

@@ -35,7 +35,7 @@ async def test_articles_from_before_0009_rank_by_their_title(old_database: Datab
                 " 'tin moi hoi nghi o dak ha', false)"
             )
         )
-    await old_database.upgrade("0009")
+    await old_database.upgrade()  # through 0009's back-fill to PostgreSQL's 0012 word table
     async with old_database.session() as session:
         hits, total = await search.ranked(session, ("dak", "ha"), offset=0, limit=5, cap=200)
         # The older article has the words in its title, so it comes first.
