@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.delivery import sender as sender_module
+from bot.delivery import send_calls
 from bot.delivery.messages import render_message
 from bot.delivery.render import RenderedMessage
 from bot.i18n import deferred
@@ -222,7 +222,7 @@ async def test_a_429_a_migrated_group_and_refused_html_are_handled_as_for_articl
         async with sender_on(sb, database, fake=fake) as sender:
             await settle(sender, fake, database)
             # Our HTML refused: resent once as plain text, the reader still sees the words.
-            monkeypatch.setattr(sender_module, "render_message", broken)
+            monkeypatch.setattr(send_calls, "render_message", broken)
             await message_to(database, MessageKind.BROADCAST, [3502], announcement, "b:5",
                              now=fake.now())  # fmt: skip
             await settle(sender, fake, database)
