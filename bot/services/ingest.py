@@ -276,7 +276,7 @@ class Ingest:
         """Store a poll's drafts in bounded transactions (see `store_in_chunks`)."""
         return await store_in_chunks(
             self.database, self._store, feed_id, drafts, now=now, backlog=backlog,
-            late=LateTopics(self.zone, self.freshness),
+            late=LateTopics(self.freshness),
         )  # fmt: skip
 
     async def _record_success(
@@ -300,7 +300,6 @@ class Ingest:
                     source=parsed.title or snapshot.title or _host(snapshot.url),
                     site_url=parsed.link,
                     now=now,
-                    zone=self.zone,
                     expires_at=now + self.freshness,
                 )
                 outcome.pushed, outcome.summarised = announced.pushed, announced.summarised

@@ -20,7 +20,6 @@ from storage.enums import Audience, DeliveryStatus, MessageKind
 from storage.repositories import deliveries
 from tests.delivery_e2e.helpers import (
     IMAGE,
-    LOCAL_10AM,
     T0,
     FakeTime,
     add_channel,
@@ -59,7 +58,7 @@ async def message_to(
 async def notice_for(database: Database, article_ids: list[int], ref: str) -> int:
     async with database.session() as session:
         return await deliveries.enqueue_notice_for_articles(
-            session, article_ids, ref=ref, payload=HOSTILE, now=T0, local_minute=LOCAL_10AM
+            session, article_ids, ref=ref, payload=HOSTILE, now=T0
         )
 
 
