@@ -201,9 +201,7 @@ async def prepare(url: str, first: int, count: int, *, enqueue: bool = True) -> 
 
 async def enqueue_now(database: Database, article_id: int, expected: int) -> None:
     async with database.session() as session:
-        written = await enqueue_article(
-            session, article_id, now=datetime.now(UTC), local_minute=12 * 60
-        )
+        written = await enqueue_article(session, article_id, now=datetime.now(UTC))
     assert written == expected, (written, expected)
 
 

@@ -12,9 +12,13 @@ from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from storage.enums import Audience
 from storage.repositories.subscribers import QuietWindow
 
-__all__ = ["QuietWindow", "in_quiet_hours", "is_quiet"]
+__all__ = ["QUIETABLE", "QuietWindow", "in_quiet_hours", "is_quiet"]
+
+# Quiet hours silence pushes, broadcasts and digests; a reply or a channel post rings as usual.
+QUIETABLE = frozenset({Audience.INSTANT, Audience.BULK})
 
 
 def in_quiet_hours(minute: int, start: int, end: int) -> bool:

@@ -1,7 +1,8 @@
 """The sender's video form of an article: sendVideo by file_id, URL or one upload.
 
-Kept beside the sender (which calls :func:`send_video` first for a bulletin and falls back to
-its photo/text forms when this returns None) so the sender's loop stays about rows, not files.
+Kept beside the sender's calls (``bot.delivery.send_calls`` tries :func:`send_video` first for
+a bulletin and falls back to its photo/text forms when this returns None), so those stay about
+messages, not files.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from storage.enums import MessageKind
 from storage.repositories.deliveries import Claimed
 
 if TYPE_CHECKING:
-    from bot.delivery.sender import Sender
+    from bot.delivery.send_calls import SendCalls
 
 log = logging.getLogger(__name__)
 
@@ -73,27 +74,27 @@ def hold_for_upload(
 
 
 async def send_video(
-    sender: Sender, row: Claimed, message: RenderedMessage, revision: int
+    calls: SendCalls, row: Claimed, message: RenderedMessage, revision: int
 ) -> Outcome | None:
     """Send ``message`` as a video; None -> send the usual text form instead (the video is
     not playable, too big, refused, or failed for good: the push itself is never lost)."""
     url = message.video_url
-    plan = sender.videos.current(url) if url else None
+    plan = calls.videos.current(url) if url else None
     if url is None or plan is None or plan.how is How.TEXT:
         return None
     video: str | InputFile = plan.value
     write_timeout: float | None = None
     if plan.how is How.UPLOAD:
         try:
-            data = await sender.videos.download(plan)
+            data = await calls.videos.download(plan)
         except Unavailable as error:
             log.info("video %s not uploaded: %s; sending text", url, error)
-            await sender.videos.failed(url, str(error), sender.clock(), keep=error.permanent)
+            await calls.videos.failed(url, str(error), calls.clock(), keep=error.permanent)
             return None
         video = InputFile(data, filename=_file_name(url))
         write_timeout = UPLOAD_WRITE_TIMEOUT_S
     params: dict[str, Any] = {
-        **sender.common_params(row, message),
+        **calls.common_params(row, message),
         "video": video,
         "caption": message.video_caption,
         "parse_mode": ParseMode.HTML,
@@ -102,52 +103,52 @@ async def send_video(
     if message.cover_url is not None:
         params["cover"] = message.cover_url
     try:
-        result = await _call(sender, params, write_timeout)
+        result = await _call(calls, params, write_timeout)
     except TelegramError as error:
-        return await _refused(sender, row, plan, url, error)
+        return await _refused(calls, row, plan, url, error)
     file_id = _file_id(result)
     if file_id is not None and plan.how is not How.FILE_ID:
-        await sender.videos.learned(url, file_id, sender.clock())
+        await calls.videos.learned(url, file_id, calls.clock())
     return Outcome(row, Result.SENT, int(result["message_id"]), True, revision)
 
 
-async def _call(sender: Sender, params: dict[str, Any], write_timeout: float | None) -> Any:
+async def _call(calls: SendCalls, params: dict[str, Any], write_timeout: float | None) -> Any:
     """sendVideo; a cover Telegram cannot fetch must not cost the video: without it, once."""
     try:
-        return await sender.call_api("sendVideo", params, write_timeout)
+        return await calls.call_api("sendVideo", params, write_timeout)
     except BadRequest as error:
         if "cover" not in params or not _has(error.message, _FILE_REFUSED):
             raise
         log.info("video cover %s refused (%s); sending without", params["cover"], error.message)
-        return await sender.call_api(
+        return await calls.call_api(
             "sendVideo", {k: v for k, v in params.items() if k != "cover"}, write_timeout
         )
 
 
 async def _refused(
-    sender: Sender, row: Claimed, plan: Plan, url: str, error: TelegramError
+    calls: SendCalls, row: Claimed, plan: Plan, url: str, error: TelegramError
 ) -> Outcome | None:
     verdict = judge(
         error,
         attempts=row.attempts + 1,
         as_photo=True,  # the file refused -> NO_PHOTO, as for an article image
         editing=False,
-        now=sender.clock(),
+        now=calls.clock(),
         expires_at=row.expires_at,
-        rng=sender.rng,
+        rng=calls.rng,
     )
     too_large = isinstance(error, NetworkError) and _has(error.message, _TOO_LARGE)
     file_refused = verdict.action is Action.NO_PHOTO or too_large
     other_refusal = isinstance(error, BadRequest) and verdict.action is Action.FAIL
     if not (file_refused or other_refusal or verdict.action is Action.PLAIN_TEXT):
-        return sender.after_error(row, verdict)  # 429, 403, migration, network: as any send
+        return calls.after_error(row, verdict)  # 429, 403, migration, network: as any send
     log.info("video %s refused for %s (%s); sending text", url, row.chat_id, error.message)
     if plan.how is How.FILE_ID and file_refused:
-        await sender.videos.forget(url)  # a stale id: the next batch plans from the size again
+        await calls.videos.forget(url)  # a stale id: the next batch plans from the size again
     elif file_refused or other_refusal:
         # Every other reader goes straight to text (one call each, not two); only Telegram's
         # word on the file itself is kept past this process.
-        await sender.videos.failed(url, error.message, sender.clock(), keep=file_refused)
+        await calls.videos.failed(url, error.message, calls.clock(), keep=file_refused)
     return None  # a caption refused as HTML: the text form's plain fallback handles it
 
 

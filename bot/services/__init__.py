@@ -75,7 +75,7 @@ def build_services(settings: Settings, database: Database, limiter: RateLimiter)
     preferences = Preferences(database, timezone=settings.timezone)
     # ``bot.app.build`` connects the outbox to the sender (``outbox.on_enqueue(sender.wake)``);
     # until then queued cards and notices go out at the sender's next idle poll (1 s).
-    outbox = Outbox(database, timezone=settings.timezone)
+    outbox = Outbox(database)
     publisher = Publisher(outbox, relay_enabled=settings.wordpress_configured)
     moderation = Moderation(database, outbox, publisher, admin_chat_id=settings.admin_chat_id)
     rules = CommentRules(
@@ -131,6 +131,6 @@ def build_services(settings: Settings, database: Database, limiter: RateLimiter)
             record=audit.record_action,
         ),
         onboarding=Onboarding(subscriptions, topics),
-        broadcasts=Broadcasts(database, timezone=settings.timezone),
+        broadcasts=Broadcasts(database),
         stats=Stats(database, timezone=settings.timezone),
     )

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.feeds.burst import plan_pushes
 from bot.i18n import deferred_n
@@ -37,7 +36,6 @@ async def announce(
     source: str,
     site_url: str | None,
     now: datetime,
-    zone: ZoneInfo,
     expires_at: datetime,
 ) -> Announced:
     """Announce ``new`` (article id -> published) and whatever this feed stored after
@@ -48,13 +46,11 @@ async def announce(
     if not candidates:
         return Announced(0, 0, 0)
     plan = plan_pushes(candidates.items(), limit)
-    local = now.astimezone(zone)
-    minute = local.hour * 60 + local.minute
     enqueued = 0
     for article_id in plan.push:
         async with database.session() as session:
             enqueued += await deliveries.enqueue_article(
-                session, article_id, now=now, local_minute=minute, expires_at=expires_at
+                session, article_id, now=now, expires_at=expires_at
             )
     if plan.summarised:
         async with database.session() as session:
@@ -66,7 +62,6 @@ async def announce(
                 ref=f"burst:{feed_id}:{plan.summarised[0]}",
                 payload=burst_payload(len(plan.summarised), source, site_url),
                 now=now,
-                local_minute=minute,
                 expires_at=expires_at,
             )
     return Announced(len(plan.push), len(plan.summarised), enqueued)

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -153,12 +152,10 @@ class Broadcasts:
         database: Database,
         *,
         clock: Callable[[], datetime] = utcnow,
-        timezone: str = "Asia/Ho_Chi_Minh",
         interval_s: float = PROGRESS_INTERVAL_S,
     ) -> None:
         self.database = database
         self.clock = clock
-        self.zone = ZoneInfo(timezone)
         self.interval_s = interval_s
         self._wake: Callable[[], None] | None = None
         self._dropped: Callable[[str], None] | None = None
@@ -244,10 +241,9 @@ class Broadcasts:
             session, draft.id, BroadcastStatus.DRAFT, BroadcastStatus.SENDING, started_at=now
         ):
             return Decision(Decided.STALE)  # a second Gửi a moment after the first
-        local = now.astimezone(self.zone)
         total = await deliveries.enqueue_to_subscribers(
             session, MessageKind.BROADCAST, payload=payload_of(draft), ref=ref_of(draft.id),
-            now=now, topic_id=draft.topic_id, local_minute=local.hour * 60 + local.minute,
+            now=now, topic_id=draft.topic_id,
         )  # fmt: skip
         if total == 0:
             await session.rollback()

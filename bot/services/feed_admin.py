@@ -32,6 +32,7 @@ from bot.feeds.errors import (
 from bot.feeds.fetch import FeedFetcher
 from bot.feeds.parse import ParsedFeed, parse_feed
 from bot.services.admin_actions import Recorder, log_action
+from bot.services.poll_requests import request_polls
 from storage.db import Database
 from storage.enums import AuditAction
 from storage.models import Feed, utcnow
@@ -282,9 +283,11 @@ class FeedAdmin:
         return RemoveOutcome.REMOVED
 
     async def poll_now(self, actor_id: int, feed_id: int | None = None) -> int:
-        """Make every feed (or one) due now; returns how many the ingest loop will poll."""
-        async with self._database.session() as session:
-            due = await feeds.poll_now(session, self._clock(), feed_id)
+        """Make every feed (or one) due now; returns how many the ingest loop will poll.
+
+        The same request as a WordPress ping's (``Ingest.poll_now``), without its 10 s gap."""
+        ids = None if feed_id is None else [feed_id]
+        due = len(await request_polls(self._database, self._clock(), ids, min_gap_s=0))
         target = f"feed:{feed_id}" if feed_id is not None else "feeds"
         await self._record_action(actor_id, AuditAction.FEED_POLL_NOW, target, str(due))
         return due

@@ -11,7 +11,6 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -149,10 +148,9 @@ async def _request_edits(session: AsyncSession, revised: Sequence[Article], now:
 
 @dataclass(frozen=True, slots=True)
 class LateTopics:
-    """How a topic that arrives with a revision is pushed: the station's zone (quiet hours)
-    and how long a story stays news (an old story filed into a new section is not pushed)."""
+    """How a topic that arrives with a revision is pushed: how long a story stays news (an old
+    story filed into a new section is not pushed)."""
 
-    zone: ZoneInfo
     freshness: timedelta
 
 
@@ -161,8 +159,6 @@ async def _push_new_topics(
 ) -> int:
     """An article revised into a new section reaches the readers who follow only that section,
     once (the outbox's unique (article, chat, audience) keeps the others from a second copy)."""
-    local = now.astimezone(late.zone)
-    minute = local.hour * 60 + local.minute
     enqueued = 0
     for article_id, topic_ids in result.gained.items():
         article = await session.get(Article, article_id)
@@ -173,7 +169,6 @@ async def _push_new_topics(
             article_id,
             topic_ids,
             now=now,
-            local_minute=minute,
             expires_at=now + late.freshness,
         )
     return enqueued

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.i18n import Deferred
 from storage.db import Database
@@ -37,12 +36,10 @@ class Outbox:
         *,
         clock: Callable[[], datetime] = utcnow,
         wake: Callable[[], None] | None = None,
-        timezone: str = "Asia/Ho_Chi_Minh",
     ) -> None:
         self.database = database
         self.clock = clock
         self._wake = wake
-        self.zone = ZoneInfo(timezone)  # the station's
 
     def on_enqueue(self, wake: Callable[[], None]) -> None:
         """Call ``wake`` (the sender's) after every enqueue, so new rows go out at once."""

@@ -174,14 +174,13 @@ async def enqueue_article(
     article_id: int,
     *,
     now: datetime,
-    local_minute: int | None = None,
     expires_at: datetime | None = None,
 ) -> int:
     """Write one delivery row per matching channel and instant subscriber, in two statements.
 
-    ``expires_at`` is when the article stops being news (None: never). ``local_minute`` is
-    no longer used (quiet hours are decided at send time); callers may still pass it.
-    Returns the number of rows written (existing rows are left alone).
+    ``expires_at`` is when the article stops being news (None: never). Quiet hours are not
+    decided here but when each row is sent. Returns the number of rows written (existing rows
+    are left alone).
     """
     message = _Message(article_id, MessageKind.ARTICLE, None, None, now, expires_at)
     topics = select(ArticleTopic.topic_id).where(ArticleTopic.article_id == article_id)
@@ -195,7 +194,6 @@ async def enqueue_article_for_new_topics(
     topic_ids: Sequence[int],
     *,
     now: datetime,
-    local_minute: int,
     expires_at: datetime | None = None,
 ) -> int:
     """An article already pushed gained ``topic_ids``: write its row for the channels and
@@ -230,11 +228,10 @@ async def enqueue_notice_for_articles(
     ref: str,
     payload: Mapping[str, Any],
     now: datetime,
-    local_minute: int | None = None,
     expires_at: datetime | None = None,
 ) -> int:
     """One notice per channel and instant subscriber that would get at least one of
-    ``article_ids`` (same topic matching as :func:`enqueue_article`; ``local_minute`` unused).
+    ``article_ids`` (same topic matching as :func:`enqueue_article`).
 
     For a burst of items ("và 4.995 tin khác"): one message per reader instead of thousands.
     ``payload`` is ``{"key": <catalogue key>, "params": {...}}``, optionally with ``"url"``
@@ -316,7 +313,6 @@ async def enqueue_to_subscribers(
     ref: str,
     now: datetime,
     topic_id: int | None = None,
-    local_minute: int | None = None,
     audience: Audience = Audience.BULK,
     expires_at: datetime | None = None,
 ) -> int:
@@ -324,8 +320,8 @@ async def enqueue_to_subscribers(
     ``topic_id``, each in their language, in one INSERT … SELECT: a broadcast to 100,000
     readers writes its rows without a round trip per reader.
 
-    Readers in their quiet hours when it is sent get it silently (decided by the sender;
-    ``local_minute`` is no longer used). Deduplicated by (ref, chat, audience). Returns the
+    Readers in their quiet hours when it is sent get it silently (decided by the sender).
+    Deduplicated by (ref, chat, audience). Returns the
     number of rows written.
     """
     if kind is MessageKind.ARTICLE:

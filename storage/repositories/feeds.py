@@ -145,11 +145,3 @@ async def deactivate(session: AsyncSession, feed_id: int) -> bool:
         update(Feed).where(Feed.id == feed_id, Feed.active.is_(True)).values(active=False)
     )
     return bool(getattr(result, "rowcount", 0))
-
-
-async def poll_now(session: AsyncSession, now: datetime, feed_id: int | None = None) -> int:
-    """Make active feeds (or one) due at once; the ingest loop starts them on its next tick."""
-    query = update(Feed).where(Feed.active.is_(True)).values(next_poll_at=now)
-    if feed_id is not None:
-        query = query.where(Feed.id == feed_id)
-    return int(getattr(await session.execute(query), "rowcount", 0) or 0)

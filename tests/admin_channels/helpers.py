@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from bot.feeds.fetch import FeedFetcher
 from bot.services.ingest import Ingest
+from bot.services.poll_requests import request_polls
 from storage.db import Database
 from storage.models import Delivery, Feed
 from storage.repositories import feeds
@@ -46,7 +47,7 @@ async def run_pipeline(sb: Sandbox, database: Database, *, configured: list[str]
     (as at start), every active feed is polled now, and the outbox is sent."""
     async with database.session() as session:
         await feeds.ensure_feeds(session, configured)
-        await feeds.poll_now(session, datetime.now(UTC))
+    await request_polls(database, datetime.now(UTC), None, min_gap_s=0)
     async with FeedFetcher(connect_timeout=2, read_timeout=3, total_timeout=5) as fetcher:
         await Ingest(database, fetcher, interval_s=300).poll_due()
     async with sender_on(sb, database) as sender:

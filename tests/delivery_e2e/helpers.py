@@ -21,7 +21,6 @@ from tests.sandbox import Sandbox
 
 # 10:00 in Asia/Ho_Chi_Minh: nobody's quiet hours unless a test sets them.
 T0 = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
-LOCAL_10AM = 600
 IMAGE = "https://kontumtv.vn/wp-content/uploads/2014/07/hoi-nghi-so-ket-5-nam.jpg"
 
 
@@ -96,11 +95,9 @@ async def add_channel(database: Database, chat_id: int, **values: Any) -> None:
         session.add(Channel(chat_id=chat_id, title="KRT", **values))
 
 
-async def enqueue(
-    database: Database, article_id: int, *, now: datetime = T0, minute: int = LOCAL_10AM
-) -> int:
+async def enqueue(database: Database, article_id: int, *, now: datetime = T0) -> int:
     async with database.session() as session:
-        return await deliveries.enqueue_article(session, article_id, now=now, local_minute=minute)
+        return await deliveries.enqueue_article(session, article_id, now=now)
 
 
 async def all_rows(database: Database) -> list[Delivery]:

@@ -139,7 +139,7 @@ async def test_expired_leases_resume_after_a_crash_and_sent_rows_are_not_resent(
         await enqueue(database, 1)
         dying = FakeTime()
         async with sender_on(sb, database, fake=dying, config=config, owner="dies") as first:
-            real_flush = first._flush
+            real_flush = first._books.flush  # where outcomes are written
             flushes = 0
 
             async def flush_then_die() -> None:
@@ -149,7 +149,7 @@ async def test_expired_leases_resume_after_a_crash_and_sent_rows_are_not_resent(
                     raise Crash
                 await real_flush()
 
-            monkeypatch.setattr(first, "_flush", flush_then_die)
+            monkeypatch.setattr(first._books, "flush", flush_then_die)
             with pytest.raises(Crash):
                 await first.run_once()
         before = {r.chat_id: r for r in await all_rows(database)}

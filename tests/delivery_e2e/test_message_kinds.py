@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.delivery import sender as sender_module
+from bot.delivery import send_calls
 from bot.delivery.messages import render_message
 from bot.delivery.render import RenderedMessage
 from bot.i18n import deferred
@@ -20,7 +20,6 @@ from storage.enums import Audience, DeliveryStatus, MessageKind
 from storage.repositories import deliveries
 from tests.delivery_e2e.helpers import (
     IMAGE,
-    LOCAL_10AM,
     T0,
     FakeTime,
     add_channel,
@@ -59,7 +58,7 @@ async def message_to(
 async def notice_for(database: Database, article_ids: list[int], ref: str) -> int:
     async with database.session() as session:
         return await deliveries.enqueue_notice_for_articles(
-            session, article_ids, ref=ref, payload=HOSTILE, now=T0, local_minute=LOCAL_10AM
+            session, article_ids, ref=ref, payload=HOSTILE, now=T0
         )
 
 
@@ -222,7 +221,7 @@ async def test_a_429_a_migrated_group_and_refused_html_are_handled_as_for_articl
         async with sender_on(sb, database, fake=fake) as sender:
             await settle(sender, fake, database)
             # Our HTML refused: resent once as plain text, the reader still sees the words.
-            monkeypatch.setattr(sender_module, "render_message", broken)
+            monkeypatch.setattr(send_calls, "render_message", broken)
             await message_to(database, MessageKind.BROADCAST, [3502], announcement, "b:5",
                              now=fake.now())  # fmt: skip
             await settle(sender, fake, database)

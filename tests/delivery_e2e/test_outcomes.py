@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.delivery import sender as sender_module
+from bot.delivery import send_calls
 from bot.delivery.render import RenderedMessage, render
 from storage.db import Database
 from storage.models import Channel
@@ -140,7 +140,7 @@ async def test_cant_parse_entities_is_resent_once_as_plain_text_and_logged(
         good = render(*args, **kwargs)
         return dataclasses.replace(good, text=f"<div>{good.text}</div>")
 
-    monkeypatch.setattr(sender_module, "render", broken_render)
+    monkeypatch.setattr(send_calls, "render", broken_render)
     fake = FakeTime()
     async with Sandbox() as sb:
         sb.users([701])
@@ -202,7 +202,7 @@ async def test_a_crashing_render_ends_failed_instead_of_looping(
     def exploding_render(*args: Any, **kwargs: Any) -> RenderedMessage:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(sender_module, "render", exploding_render)
+    monkeypatch.setattr(send_calls, "render", exploding_render)
     fake = FakeTime()
     async with Sandbox() as sb:
         sb.users([821])

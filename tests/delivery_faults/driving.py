@@ -11,7 +11,7 @@ from bot.delivery.sender import Sender
 from storage.db import Database
 from storage.models import Delivery
 from storage.repositories import deliveries
-from tests.delivery_e2e.helpers import LOCAL_10AM, T0, FakeTime
+from tests.delivery_e2e.helpers import T0, FakeTime
 
 Event = tuple[float, Callable[[], None]]  # (fake seconds since start, change to the world)
 
@@ -72,5 +72,5 @@ async def enqueue_until(database: Database, article_id: int, fresh_for: timedelt
     """Enqueue an article as ingest does: it is news for ``fresh_for`` (freshness_hours)."""
     async with database.session() as session:
         return await deliveries.enqueue_article(
-            session, article_id, now=T0, local_minute=LOCAL_10AM, expires_at=T0 + fresh_for
+            session, article_id, now=T0, expires_at=T0 + fresh_for
         )

@@ -82,7 +82,7 @@ async def rows_0002(database: Database) -> list[Delivery]:
 async def test_enqueue_picks_exactly_the_matching_audience(database: Database) -> None:
     article = await seed(database)
     async with database.session() as session:
-        written = await deliveries.enqueue_article(session, article, now=NOW, local_minute=600)
+        written = await deliveries.enqueue_article(session, article, now=NOW)
     got = {(r.chat_id, r.kind) for r in await rows(database)}
     expected = {(1000 + i, "instant") for i in range(5)} | {
         (4, "instant"),
@@ -97,15 +97,15 @@ async def test_enqueue_picks_exactly_the_matching_audience(database: Database) -
 async def test_enqueue_twice_writes_nothing_more(database: Database) -> None:
     article = await seed(database)
     async with database.session() as session:
-        first = await deliveries.enqueue_article(session, article, now=NOW, local_minute=600)
-        second = await deliveries.enqueue_article(session, article, now=NOW, local_minute=600)
+        first = await deliveries.enqueue_article(session, article, now=NOW)
+        second = await deliveries.enqueue_article(session, article, now=NOW)
     assert first > 0 and second == 0
 
 
 async def test_channels_go_before_subscribers(database: Database) -> None:
     article = await seed(database)
     async with database.session() as session:
-        await deliveries.enqueue_article(session, article, now=NOW, local_minute=600)
+        await deliveries.enqueue_article(session, article, now=NOW)
         claimed = await deliveries.claim(session, owner="a", now=NOW, lease=LEASE, limit=1)
     assert [c.chat_id for c in claimed] == [-1001]
 
@@ -115,7 +115,7 @@ async def test_a_lease_hides_rows_until_it_expires_and_sent_rows_stay_sent(
 ) -> None:
     article = await seed(database)
     async with database.session() as session:
-        total = await deliveries.enqueue_article(session, article, now=NOW, local_minute=600)
+        total = await deliveries.enqueue_article(session, article, now=NOW)
         first = await deliveries.claim(session, owner="a", now=NOW, lease=LEASE, limit=100)
     assert len(first) == total
     async with database.session() as session:
@@ -134,7 +134,7 @@ async def test_two_senders_never_claim_the_same_row(database: Database) -> None:
         pytest.skip("SQLite has one writer; a second process is refused by the instance lock")
     await seed(database, subscribers=400)
     async with database.session() as session:
-        await deliveries.enqueue_article(session, 1, now=NOW, local_minute=600)
+        await deliveries.enqueue_article(session, 1, now=NOW)
 
     async def claimer(owner: str) -> list[int]:
         got: list[int] = []
@@ -155,7 +155,7 @@ async def test_two_senders_never_claim_the_same_row(database: Database) -> None:
 async def test_a_revision_marks_recent_sent_messages_for_editing(database: Database) -> None:
     article = await seed(database)
     async with database.session() as session:
-        await deliveries.enqueue_article(session, article, now=NOW, local_minute=600)
+        await deliveries.enqueue_article(session, article, now=NOW)
         claimed = await deliveries.claim(session, owner="a", now=NOW, lease=LEASE, limit=3)
         await deliveries.mark_sent(
             session, [(c.id, 10 + i, False, 1) for i, c in enumerate(claimed)], now=NOW
@@ -209,7 +209,6 @@ async def test_a_notice_reaches_whoever_matches_any_of_the_articles_once(
             ref="burst:1:2026-11-27T03:00",
             payload=BURST,
             now=NOW,
-            local_minute=600,
             expires_at=NOW + timedelta(hours=24),
         )
         again = await deliveries.enqueue_notice_for_articles(
@@ -218,7 +217,6 @@ async def test_a_notice_reaches_whoever_matches_any_of_the_articles_once(
             ref="burst:1:2026-11-27T03:00",
             payload=BURST,
             now=NOW,
-            local_minute=600,
         )
     got = await rows(database)
     # Sport-only subscriber 3 and the sport channel match article 2; everyone else article 1.
@@ -244,10 +242,10 @@ async def test_a_notice_for_no_articles_or_no_match_writes_nothing(database: Dat
         await session.execute(update(Channel).values(active=False))
         await session.execute(update(Subscriber).values(all_topics=False))
         none = await deliveries.enqueue_notice_for_articles(
-            session, [], ref="burst:x", payload=BURST, now=NOW, local_minute=600
+            session, [], ref="burst:x", payload=BURST, now=NOW
         )
         sport = await deliveries.enqueue_notice_for_articles(
-            session, [2], ref="burst:y", payload=BURST, now=NOW, local_minute=600
+            session, [2], ref="burst:y", payload=BURST, now=NOW
         )
     assert none == 0
     assert sport == 1 and [r.chat_id for r in await rows(database)] == [3]
@@ -259,9 +257,7 @@ async def test_articles_carry_their_expiry_and_read_back_as_article_rows(
     article = await seed(database)
     expiry = NOW + timedelta(hours=24)
     async with database.session() as session:
-        await deliveries.enqueue_article(
-            session, article, now=NOW, local_minute=600, expires_at=expiry
-        )
+        await deliveries.enqueue_article(session, article, now=NOW, expires_at=expiry)
         claimed = await deliveries.claim(session, owner="a", now=NOW, lease=LEASE, limit=100)
     assert claimed and all(c.expires_at == expiry for c in claimed)
     assert all(c.message_kind is MessageKind.ARTICLE and c.payload is None for c in claimed)
@@ -303,7 +299,6 @@ async def test_a_broadcast_reaches_every_active_reader_or_one_topics_in_one_stat
     async with database.session() as session:
         everyone = await deliveries.enqueue_to_subscribers(
             session, MessageKind.BROADCAST, payload=announcement, ref="broadcast:1", now=NOW,
-            local_minute=600,
         )  # fmt: skip
         twice = await deliveries.enqueue_to_subscribers(
             session, MessageKind.BROADCAST, payload=announcement, ref="broadcast:1", now=NOW
@@ -331,7 +326,7 @@ async def test_a_broadcast_reaches_every_active_reader_or_one_topics_in_one_stat
 async def test_priorities_follow_the_audience_replies_first_bulk_last(database: Database) -> None:
     article = await seed(database)
     async with database.session() as session:
-        await deliveries.enqueue_article(session, article, now=NOW, local_minute=600)
+        await deliveries.enqueue_article(session, article, now=NOW)
         for audience, ref in ((Audience.BULK, "broadcast:1"), (Audience.REPLY, "reply:1")):
             await deliveries.enqueue_message(
                 session,
