@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from storage.db import Database
 from storage.models import Delivery, utcnow
 from storage.repositories import deliveries
+from tests.conftest import quarantine_sqlite_stop
 from tests.delivery_e2e.helpers import add_subscribers, enqueue, seed_article
 from tests.e2e.botproc import running_bot
 from tests.sandbox import Sandbox
@@ -58,13 +59,7 @@ async def test_an_update_the_library_cannot_parse_is_skipped_once(
 async def test_a_clean_stop_hands_back_its_leases_within_ten_seconds(
     database_url: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    if database_url.startswith("sqlite"):
-        # Known bug, quarantined (not hidden: it still runs and reports XPASS/XFAIL): about one
-        # run in six, a session cancelled at stop keeps SQLite's write lock and the lease
-        # release waits out the 10 s busy timeout ("stopping sender failed: database is locked").
-        request.applymarker(
-            pytest.mark.xfail(reason="SQLite write lock kept by a cancelled session", strict=False)
-        )
+    quarantine_sqlite_stop(request, database_url)
     readers = list(range(2001, 2101))
     async with Sandbox() as sb:
         sb.users(readers)
