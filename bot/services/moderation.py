@@ -19,6 +19,7 @@ from bot.services.outbox import Outbox, notice
 from storage.db import Database
 from storage.enums import Audience, CommentStatus, MessageKind, ModerationAction
 from storage.models import utcnow
+from storage.repositories import audit as audit_log
 from storage.repositories import bans, comment_relay, deliveries
 from storage.repositories import comments as repo
 from storage.repositories.comments import StoredComment
@@ -162,7 +163,7 @@ class Moderation:
                 if action is ModerationAction.BAN:
                     await bans.ban(session, comment.user_id, by=moderator_id,
                                    reason=f"comment {comment_id}", now=now)  # fmt: skip
-                await bans.audit(
+                await audit_log.add(
                     session, actor_id=moderator_id, action=f"comment.{action.value}",
                     target=f"comment:{comment_id}",
                     details={"user_id": comment.user_id, "article_id": comment.article.id},
@@ -193,7 +194,7 @@ class Moderation:
         async with self._database.session() as session:
             lifted = await bans.unban(session, user_id)
             if lifted:
-                await bans.audit(session, actor_id=moderator_id, action="comment.unban",
+                await audit_log.add(session, actor_id=moderator_id, action="comment.unban",
                                  target=f"user:{user_id}", details=None, now=now)  # fmt: skip
         return lifted
 

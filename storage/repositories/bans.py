@@ -1,15 +1,13 @@
-"""Readers banned from commenting, and the audit log of moderators' decisions."""
+"""Readers banned from commenting (moderators' decisions are audited by ``audit.add``)."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import AuditEntry, Ban
+from storage.models import Ban
 from storage.repositories.enqueue import rowcount
 
 
@@ -38,25 +36,3 @@ async def ban(
 async def unban(session: AsyncSession, user_id: int) -> bool:
     """Lift a ban; False if there was none."""
     return rowcount(await session.execute(delete(Ban).where(Ban.user_id == user_id))) > 0
-
-
-async def audit(
-    session: AsyncSession,
-    *,
-    actor_id: int | None,
-    action: str,
-    target: str | None,
-    details: dict[str, Any] | None,
-    now: datetime,
-) -> None:
-    """One line of the audit log (who did what to what, when)."""
-    session.add(
-        AuditEntry(
-            actor_id=actor_id,
-            action=action,
-            target=target,
-            details=None if details is None else json.dumps(details, ensure_ascii=False),
-            created_at=now,
-        )
-    )
-    await session.flush()
