@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Deferred, render
 from bot.services.broadcasts import Broadcasts, Decided, eta_text, progress_payload
 from storage.db import Database
 from storage.enums import BroadcastStatus, DeliveryStatus, MessageKind
-from storage.models import Delivery
+from storage.models import Broadcast, Delivery
+from storage.repositories import broadcasts as repository
 from storage.repositories.broadcasts import Tally
 from tests.broadcasts.helpers import OWNER, broadcasts, rows
 from tests.delivery_e2e.helpers import add_subscribers
@@ -104,3 +107,27 @@ async def test_a_forgotten_broadcast_does_not_take_a_message_hours_later(
     assert not await service.composing(OWNER, OWNER + 1)  # another admin in the same chat
     now[0] += timedelta(minutes=31)
     assert not await service.composing(OWNER, OWNER)
+
+
+async def test_a_second_tap_racing_the_first_is_told_it_is_sent_not_busy(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service = Broadcasts(database, clock=lambda: T0)
+    await add_subscribers(database, range(500, 503))
+    await service.begin(OWNER, OWNER, "vi")
+    preview = await service.compose(OWNER, OWNER, "Thông báo", None)
+    assert preview.broadcast_id is not None
+    first_tap = Broadcasts(database, clock=lambda: T0)
+    looked_up = repository.in_progress
+
+    async def first_tap_commits_in_between(session: AsyncSession) -> list[Broadcast]:
+        # The second tap has read the draft as a draft; the first tap starts it now.
+        monkeypatch.setattr(repository, "in_progress", looked_up)
+        started = await first_tap.decide(preview.broadcast_id, OWNER, OWNER, send=True)
+        assert started.outcome is Decided.STARTED
+        return await looked_up(session)
+
+    monkeypatch.setattr(repository, "in_progress", first_tap_commits_in_between)
+    second = await service.decide(preview.broadcast_id, OWNER, OWNER, send=True)
+    assert second.outcome is Decided.STALE  # "already sent", not "another one is sending"
+    assert len(await rows(database, MessageKind.BROADCAST)) == 3  # queued once
