@@ -22,6 +22,22 @@ def safe_url(url: str) -> str:
     return urlunsplit((parts.scheme, host, parts.path, "", "")) + query
 
 
+def shown_url(url: str) -> str:
+    """The URL as admins see it in Telegram: whole (a query like ``?cat=5`` tells two feeds
+    apart), but with a password replaced by ``***``; the stored URL keeps it for fetching."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<invalid URL>"
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    netloc = f"{parts.username or ''}:***@{host}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
 class FeedError(Exception):
     """Base of every feed failure; str(exc) is a one-line human message."""
 

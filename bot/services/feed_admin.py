@@ -28,6 +28,7 @@ from bot.feeds.errors import (
     NotAFeed,
     TooManyRedirects,
     safe_url,
+    shown_url,
 )
 from bot.feeds.fetch import FeedFetcher
 from bot.feeds.parse import ParsedFeed, parse_feed
@@ -178,7 +179,7 @@ class FeedAdmin:
     def _line(self, feed: Feed, articles: int) -> FeedLine:
         return FeedLine(
             id=feed.id,
-            url=feed.url,
+            url=shown_url(feed.url),  # admins see the feed, never its password
             title=feed.title,
             configured=feed.url in self.configured,
             last_polled_at=feed.last_polled_at,

@@ -58,6 +58,21 @@ async def test_feeds_lists_the_configured_feed_with_its_health(
     assert [b["text"] for b in reply.buttons] == [t("feeds.button.poll", "vi", number="1")]
 
 
+async def test_feeds_never_shows_a_feed_password(sb: Sandbox, database: Database) -> None:
+    url = sb.station_url.replace("://", "://editor:s3cr3t-pw@") + "/feed?cat=5"
+    await run_pipeline(sb, database, configured=[url])
+    async with running_bot(sb, database, **ADMIN) as bot:
+        owner = sb.user(OWNER)
+        listed = (await command(bot, owner, "/feeds")).text or ""
+        refused = (await command(bot, owner, "/removefeed 1")).text or ""
+    assert "s3cr3t-pw" not in listed + refused
+    # The rest stays, so two feeds of one site (?cat=5, ?cat=6) are still told apart.
+    shown = sb.station_url.replace("://", "://editor:***@") + "/feed?cat=5"
+    assert shown in listed and shown in refused
+    stored = await feed_row(database, url)
+    assert stored is not None and stored.last_polled_at is not None  # fetched with it
+
+
 async def test_addfeed_refuses_what_is_not_a_feed_with_the_reason(
     sb: Sandbox, database: Database
 ) -> None:
