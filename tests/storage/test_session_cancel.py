@@ -46,7 +46,7 @@ async def test_a_session_cancelled_mid_statement_keeps_no_other_writer_waiting(
     sqlite_template: Path, tmp_path: Path
 ) -> None:
     """A stop cancels the ingest inside its INSERT; the sender's lease release must not then
-    wait out the 10 s busy timeout (the stop took over 10 s, one run in six under load)."""
+    wait out the 10 s busy timeout (7 of 60 runs of the stop tests took over 10 s for it)."""
     path = tmp_path / "newsbot.db"
     copy_sqlite(sqlite_template, path)
     database = Database(f"sqlite+aiosqlite:///{path}")
@@ -86,7 +86,7 @@ async def test_a_session_cancelled_mid_statement_keeps_no_other_writer_waiting(
         outcome = await asyncio.gather(task, return_exceptions=True)
         assert isinstance(outcome[0], asyncio.CancelledError)
 
-        def write_elsewhere() -> None:  # another process, e.g. the next `newsbot run`
+        def write_elsewhere() -> None:  # any other writer: the sender releasing its leases
             other = sqlite3.connect(path, timeout=2)
             try:
                 other.execute("BEGIN IMMEDIATE")
