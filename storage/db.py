@@ -7,11 +7,13 @@ import contextlib
 import errno
 import socket
 import sqlite3
-from collections.abc import AsyncIterator, Coroutine, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, event, text
@@ -107,6 +109,51 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+class _RollbackBeforeClose(aiosqlite.Connection):
+    """An aiosqlite connection that ends its transaction before it closes.
+
+    A cancellation that reaches a statement mid-flight (a stop cancels the ingest inside its
+    INSERT ... RETURNING) makes SQLAlchemy invalidate the connection and close it at once.
+    The cancelled statement is still referenced by SQLAlchemy 2.0.58's aiosqlite cursor
+    (``AsyncAdapt_aiosqlite_cursor.execute`` only closes its cursor on success), whose frame
+    the cancellation's traceback keeps alive as long as anyone holds the cancelled task, and
+    Python 3.11's ``sqlite3`` closes with ``sqlite3_close_v2`` without rolling back: SQLite
+    then keeps the connection as a "zombie", its write lock included, until that statement
+    is freed. The sender's lease release at stop waited out the 10 s busy timeout for it.
+    A ROLLBACK runs fine beside an unfinished statement, so the lock goes with the close.
+    """
+
+    async def close(self) -> None:
+        # Queued behind the cancelled statement on the connection's thread; a no-op without
+        # a transaction. ValueError: already closed. Cancelled here, it still closes.
+        try:
+            with contextlib.suppress(ValueError, sqlite3.Error):
+                await self.rollback()
+        finally:
+            await super().close()
+
+
+def _sqlite_connector(
+    engine: Callable[[], AsyncEngine],
+) -> Callable[[], Coroutine[Any, Any, aiosqlite.Connection]]:
+    """The engine's ``async_creator`` on SQLite: ``aiosqlite.connect``, as ``_RollbackBeforeClose``,
+    with the arguments SQLAlchemy derives from the URL."""
+
+    async def connect() -> aiosqlite.Connection:
+        dialect, url = engine().dialect, engine().url
+        args, kwargs = dialect.create_connect_args(url)
+        kwargs["timeout"] = SQLITE_BUSY_TIMEOUT_MS / 1000
+        connection = _RollbackBeforeClose(
+            partial(sqlite3.connect, *args, **kwargs), iter_chunk_size=64
+        )
+        # As SQLAlchemy does for the connections it makes: a connection never closed must
+        # not keep the interpreter from exiting.
+        connection._thread.daemon = True
+        return await connection
+
+    return connect
+
+
 def safe_url(url: str) -> str:
     """The URL with any password masked, for logs and error messages."""
     return make_url(url).render_as_string(hide_password=True)
@@ -130,7 +177,7 @@ class Database:
             database = parsed.database or ""
             if database and database != ":memory:":
                 self._make_directory(Path(database).expanduser().parent)
-            kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+            kwargs["async_creator"] = _sqlite_connector(lambda: self.engine)
         else:
             kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
         try:

@@ -124,19 +124,3 @@ async def database(database_url: str) -> AsyncIterator[Database]:
     db = Database(database_url)
     yield db
     await db.dispose()
-
-
-def quarantine_sqlite_stop(request: pytest.FixtureRequest, database_url: str) -> None:
-    """Known bug, quarantined (not hidden: the test still runs and reports XPASS/XFAIL).
-
-    A stop that cancels a session mid-statement on SQLite can leave that connection holding the
-    write lock (closed with an unfinalised statement, SQLite keeps it as a "zombie" until the
-    statement is freed); the sender's lease release then waits out the 10 s busy timeout
-    ("stopping sender failed: database is locked") and the stop takes over 10 s. Seen in about
-    one run in six of the lease test under load, and once in a quiet full run of the in-process
-    stop test. PostgreSQL is not affected.
-    """
-    if database_url.startswith("sqlite"):
-        request.applymarker(
-            pytest.mark.xfail(reason="SQLite write lock kept by a cancelled session", strict=False)
-        )

@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 from storage.db import Database
 from storage.models import Delivery, utcnow
 from storage.repositories import deliveries
-from tests.conftest import quarantine_sqlite_stop
 from tests.delivery_e2e.helpers import add_subscribers, enqueue, seed_article
 from tests.e2e.botproc import running_bot
 from tests.sandbox import Sandbox
@@ -57,9 +56,8 @@ async def test_an_update_the_library_cannot_parse_is_skipped_once(
 
 
 async def test_a_clean_stop_hands_back_its_leases_within_ten_seconds(
-    database_url: str, tmp_path: Path, request: pytest.FixtureRequest
+    database_url: str, tmp_path: Path
 ) -> None:
-    quarantine_sqlite_stop(request, database_url)
     readers = list(range(2001, 2101))
     async with Sandbox() as sb:
         sb.users(readers)

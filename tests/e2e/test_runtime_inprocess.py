@@ -6,19 +6,15 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import pytest
-
 from bot.app import build
 from bot.runner import Runtime
 from config import load_settings
-from tests.conftest import quarantine_sqlite_stop
 from tests.sandbox import Sandbox
 
 
 async def test_the_built_bot_serves_and_stops_without_leftovers(
-    database_url: str, tmp_path: Path, request: pytest.FixtureRequest
+    database_url: str, tmp_path: Path
 ) -> None:
-    quarantine_sqlite_stop(request, database_url)
     async with Sandbox() as sb:
         settings = load_settings(
             telegram_token=sb.token,

@@ -11,14 +11,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
-import pytest
 from telegram import Bot
 
 from bot.app import Wiring, build
 from bot.runner import Runtime
 from bot.web.webhook import SECRET_HEADER, Webhook, derived_secret
 from config import load_settings
-from tests.conftest import quarantine_sqlite_stop
 from tests.sandbox import Sandbox
 
 
@@ -94,10 +92,7 @@ async def test_webhook_mode_answers_users_and_refuses_a_wrong_secret(database_ur
                     assert (await answer.json())["database"] == "reachable"
 
 
-async def test_a_poison_update_is_skipped_and_the_next_one_answered(
-    database_url: str, request: pytest.FixtureRequest
-) -> None:
-    quarantine_sqlite_stop(request, database_url)
+async def test_a_poison_update_is_skipped_and_the_next_one_answered(database_url: str) -> None:
     port = free_port()
     async with Sandbox() as sb:
         async for wiring in running(sb, database_url, **webhook_mode(port)):
