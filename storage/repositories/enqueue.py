@@ -435,11 +435,12 @@ async def enqueue_digest(
     day: str,
     now: datetime,
     expires_at: datetime | None = None,
+    still: Sequence[Any] = (),
 ) -> int:
     """One digest edition (``parts``: its messages, in order) for each active subscriber in
-    ``chat_ids``, written INSERT … SELECT in chunks; each message's ref is
-    ``digest:<local date>:<part>``, unique per chat, so a day's edition is never doubled.
-    Returns the number of rows written."""
+    ``chat_ids`` (and meeting the conditions ``still``, e.g. still due), written INSERT …
+    SELECT; each message's ref is ``digest:<local date>:<part>``, unique per chat, so a day's
+    edition is never doubled. Returns the number of rows written."""
     chats = list(dict.fromkeys(chat_ids))
     written = 0
     for number, payload in enumerate(parts, start=1):
@@ -452,22 +453,23 @@ async def enqueue_digest(
             None, MessageKind.DIGEST, encode_payload({"edition": edition.id}), ref, now,
             expires_at,
         )  # fmt: skip
-        for chosen in _digest_chats(session, chats):
+        for chosen in chat_conditions(session, Subscriber.chat_id, chats):
             readers = message.rows_for(Audience.BULK, Subscriber, literal(False, Boolean)).where(
-                Subscriber.active.is_(True), chosen
+                Subscriber.active.is_(True), chosen, *still
             )
             written += await _insert_from(session, [readers], ["ref", "chat_id", "kind"])
     return written
 
 
-def _digest_chats(session: AsyncSession, chats: list[int]) -> list[Any]:
-    """The readers of one digest part as WHERE conditions: on PostgreSQL one ``= ANY`` of a
-    single array parameter (5,000 bound ids a statement took PostgreSQL 3.2 s to parse and
-    plan over 115,000 rows, and SQLAlchemy as long to render); elsewhere chunks of ``IN``."""
+def chat_conditions(session: AsyncSession, column: Any, chats: list[int]) -> list[Any]:
+    """``column`` among ``chats`` as WHERE conditions, one per statement to run: on
+    PostgreSQL one ``= ANY`` of a single array parameter (5,000 bound ids a statement took
+    PostgreSQL 3.2 s to parse and plan over 115,000 rows, and SQLAlchemy as long to render);
+    elsewhere chunks of ``IN``."""
     if session.get_bind().dialect.name == "postgresql":
-        ids = bindparam("digest_chats", chats, type_=postgresql.ARRAY(BigInteger))
-        return [Subscriber.chat_id == any_(ids)]
+        ids = bindparam("chat_ids", chats, type_=postgresql.ARRAY(BigInteger))
+        return [column == any_(ids)]
     return [
-        Subscriber.chat_id.in_(chats[start : start + _DIGEST_CHUNK])
+        column.in_(chats[start : start + _DIGEST_CHUNK])
         for start in range(0, len(chats), _DIGEST_CHUNK)
     ]
