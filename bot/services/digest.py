@@ -7,8 +7,10 @@ edition says: (topics, language, window). Each group is laid out once (headlines
 topic, split into messages that fit Telegram's 4,096 units) and queued for all its readers in
 bulk INSERT … SELECTs, as ``MessageKind.DIGEST`` rows with the ref
 ``digest:<local date>:<part>``. The bucket's ``last_digest_at`` is stored in the same
-transaction, so an edition is made once: a restart re-makes nothing, and a missed slot is
-caught up (within ``CATCH_UP``) at the next tick. An empty window sends nothing.
+transaction, so an edition is made once: a restart re-makes nothing, a second run waits for
+the bucket's lock (PostgreSQL) and finds nothing due, and a missed slot is caught up (within
+``CATCH_UP``) at the next tick. An empty window sends nothing. The readers are read already
+grouped (``digests.due_groups``): for 100,000 readers one row each cost 1.4 s of Python.
 """
 
 from __future__ import annotations
