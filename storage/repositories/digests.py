@@ -37,8 +37,8 @@ class Bucket:
 
 @dataclass(frozen=True, slots=True)
 class DueGroup:
-    """Due readers of one bucket who share language, topics and last digest, so one edition:
-    the database groups them, and Python holds a few dozen of these, not 100,000 readers."""
+    """Due readers of one bucket who share language, topics and last digest, so one edition.
+    Built from two aggregated queries: Python holds their chat ids, never a row per reader."""
 
     language: str
     topics: frozenset[int] | None  # None: every topic
