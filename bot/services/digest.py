@@ -7,8 +7,10 @@ edition says: (topics, language, window). Each group is laid out once (headlines
 topic, split into messages that fit Telegram's 4,096 units) and queued for all its readers in
 bulk INSERT … SELECTs, as ``MessageKind.DIGEST`` rows with the ref
 ``digest:<local date>:<part>``. The bucket's ``last_digest_at`` is stored in the same
-transaction, so an edition is made once: a restart re-makes nothing, and a missed slot is
-caught up (within ``CATCH_UP``) at the next tick. An empty window sends nothing.
+transaction, so an edition is made once: a restart re-makes nothing, a second run waits for
+the bucket's lock (PostgreSQL) and finds nothing due, and a missed slot is caught up (within
+``CATCH_UP``) at the next tick. An empty window sends nothing. The readers are read already
+grouped (``digests.due_groups``): for 100,000 readers one row each cost 1.4 s of Python.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from bot.services.digest_schedule import (
 from storage.db import Database
 from storage.models import utcnow
 from storage.repositories import deliveries, digests
-from storage.repositories.digests import Bucket, DueReader, Headline
+from storage.repositories.digests import Bucket, DueGroup, Headline
 
 __all__ = ["DIGEST_BUDGET", "DigestJob", "Section", "sections_for", "split_sections"]
 
@@ -168,15 +170,22 @@ class DigestJob:
 
     async def _make(self, bucket: Bucket, edition: Edition, now: datetime) -> int:
         """One bucket's edition in one transaction: rows queued and ``last_digest_at`` set
-        together, so it is made exactly once."""
+        together, so it is made exactly once (a second run, even in another process, waits
+        for the bucket's lock and then finds nothing due)."""
         async with self.database.session() as session:
-            readers = await digests.due_readers(session, bucket, edition.at)
-            if not readers:
+            await digests.lock_bucket(session, bucket)
+            found = await digests.due_groups(session, bucket, edition.at)
+            if not found:
                 return 0
             groups: dict[tuple[frozenset[int] | None, str, datetime], list[int]] = defaultdict(list)
-            for reader in readers:
-                if not is_made(edition, reader.last_digest_at):
-                    groups[_group_of(reader, edition)].append(reader.chat_id)
+            readers: list[int] = []
+            for group in found:
+                if not is_made(edition, group.last_digest_at):
+                    groups[_group_of(group, edition)].extend(group.chat_ids)
+                    readers.extend(group.chat_ids)
+            # Every write re-checks that the reader is still due: one who left or chose
+            # another time since the read is neither queued nor marked by this edition.
+            still = digests.still_due(bucket, edition.at)
             windows: dict[datetime, list[Headline]] = {}
             queued = 0
             for (topics, locale, since), chat_ids in groups.items():
@@ -189,6 +198,7 @@ class DigestJob:
                 queued += await deliveries.enqueue_digest(
                     session, chat_ids, _payloads(split_sections(sections)),
                     day=edition.day.isoformat(), now=now, expires_at=edition.at + self.catch_up,
+                    still=still,
                 )  # fmt: skip
             await digests.mark_made(session, bucket, edition.at)
         self.stats["editions"] += 1
@@ -197,5 +207,5 @@ class DigestJob:
         return queued
 
 
-def _group_of(reader: DueReader, edition: Edition) -> tuple[frozenset[int] | None, str, datetime]:
-    return reader.topics, reader.language, window_start(edition, reader.last_digest_at)
+def _group_of(group: DueGroup, edition: Edition) -> tuple[frozenset[int] | None, str, datetime]:
+    return group.topics, group.language, window_start(edition, group.last_digest_at)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -36,11 +36,14 @@ class Bucket:
 
 
 @dataclass(frozen=True, slots=True)
-class DueReader:
-    chat_id: int
+class DueGroup:
+    """Due readers of one bucket who share language, topics and last digest, so one edition.
+    Built from two aggregated queries: Python holds their chat ids, never a row per reader."""
+
     language: str
     topics: frozenset[int] | None  # None: every topic
     last_digest_at: datetime | None
+    chat_ids: tuple[int, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,46 +77,92 @@ async def buckets(session: AsyncSession) -> list[Bucket]:
     return [Bucket(zone, int(minute)) for zone, minute in rows.all()]
 
 
-async def due_readers(session: AsyncSession, bucket: Bucket, slot: datetime) -> list[DueReader]:
-    """The bucket's subscribers whose edition for ``slot`` was not made yet, with their topics
-    (two queries, however many readers)."""
-    where = [*_in_bucket(bucket), _not_made(slot)]
-    # Core rows, not the ORM's: for 100,000 readers its row loading took 1.5 s of 7.8.
+def still_due(bucket: Bucket, slot: datetime) -> list[Any]:
+    """Conditions on ``Subscriber`` rows: still active, in the bucket, edition not made.
+    Re-checked by every write of an edition, so a reader who left or moved to another digest
+    time after the readers were read is neither queued nor marked here."""
+    return [*_in_bucket(bucket), _not_made(slot)]
+
+
+# Lock-key namespace of a bucket's edition (the two-int advisory key space, apart from the
+# leader lock's one-bigint key); any constant works, the same in every process.
+_EDITION_LOCK = 0x4B54_4447  # "KTDG"
+
+
+async def lock_bucket(session: AsyncSession, bucket: Bucket) -> None:
+    """Make one bucket's edition at a time across processes (PostgreSQL: a transaction advisory
+    lock, so a second run waits, then reads the first one's ``last_digest_at`` and makes
+    nothing). SQLite needs none: it has one writer at a time, and every write of an edition
+    re-checks :func:`still_due`."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(:space, hashtext(:bucket))"),
+        {"space": _EDITION_LOCK, "bucket": f"{bucket.timezone or ''}|{bucket.minute}"},
+    )
+
+
+async def due_groups(session: AsyncSession, bucket: Bucket, slot: datetime) -> list[DueGroup]:
+    """The bucket's readers whose edition for ``slot`` was not made yet, grouped by
+    (language, topics, last digest); each group carries its chat ids.
+
+    Two grouped queries whatever the number of readers: the readers by (language, all topics,
+    last digest), and the chosen topics by topic, each with its chat ids aggregated. Reading
+    100,000 readers and 190,000 topic rows as rows cost 1.4 s of Python on PostgreSQL on top
+    of 0.85 s of SQL; so they are a few dozen rows. A per-reader topic-set key grouped in SQL
+    took 1.2 s (a subquery per reader and a sort spilling to disk).
+    """
+    postgres = session.get_bind().dialect.name == "postgresql"
+
+    def ids_of(column: Any) -> Any:
+        return func.array_agg(column) if postgres else func.group_concat(column)
+
+    due = still_due(bucket, slot)
     connection = await session.connection()
-    rows = (
+    keys = (Subscriber.language, Subscriber.all_topics, Subscriber.last_digest_at)
+    readers = (
         await connection.execute(
-            select(
-                Subscriber.chat_id,
-                Subscriber.language,
-                Subscriber.all_topics,
-                Subscriber.last_digest_at,
-            ).where(*where)
+            select(*keys, ids_of(Subscriber.chat_id)).where(*due).group_by(*keys)
         )
     ).all()
     chosen: dict[int, set[int]] = defaultdict(set)
-    if any(not all_topics for _, _, all_topics, _ in rows):
-        pairs = await connection.execute(
-            select(SubscriberTopic.chat_id, SubscriberTopic.topic_id)
+    if any(not all_topics for _, all_topics, _, _ in readers):
+        follows = await connection.execute(
+            select(SubscriberTopic.topic_id, ids_of(SubscriberTopic.chat_id))
             .join(Subscriber, Subscriber.chat_id == SubscriberTopic.chat_id)
-            .where(*where, Subscriber.all_topics.is_(False))
+            .where(*due, Subscriber.all_topics.is_(False))
+            .group_by(SubscriberTopic.topic_id)
         )
-        for chat_id, topic_id in pairs.all():
-            chosen[int(chat_id)].add(int(topic_id))
+        for topic_id, chat_ids in follows.all():
+            for chat_id in _ids(chat_ids):
+                chosen[chat_id].add(int(topic_id))
+    groups: dict[tuple[str, frozenset[int] | None, datetime | None], list[int]] = defaultdict(list)
+    for language, all_topics, last, chat_ids in readers:
+        if all_topics:
+            groups[(str(language), None, last)].extend(_ids(chat_ids))
+            continue
+        for chat_id in _ids(chat_ids):
+            groups[(str(language), frozenset(chosen.get(chat_id, ())), last)].append(chat_id)
     return [
-        DueReader(
-            int(chat_id),
-            str(language),
-            None if all_topics else frozenset(chosen.get(int(chat_id), ())),
-            last,
-        )
-        for chat_id, language, all_topics, last in rows
+        DueGroup(language, topics, last, tuple(chat_ids))
+        for (language, topics, last), chat_ids in groups.items()
     ]
 
 
+def _ids(value: Any) -> list[int]:
+    """An aggregate of ids as ints: a list (PostgreSQL arrays) or "1,2,3" (SQLite)."""
+    if value is None:
+        return []
+    parts = value.split(",") if isinstance(value, str) else value
+    return [int(part) for part in parts]
+
+
 async def mark_made(session: AsyncSession, bucket: Bucket, slot: datetime) -> int:
-    """Record that the bucket's edition for ``slot`` is made (queued, or found empty)."""
+    """Record that the bucket's edition for ``slot`` is made (queued, or found empty), in one
+    UPDATE of the bucket (by the readers' ids it took 1.2 s instead of 0.55 s per 100,000 on
+    PostgreSQL, and 1.3 s instead of 0.17 s on SQLite)."""
     result = await session.execute(
-        update(Subscriber).where(*_in_bucket(bucket), _not_made(slot)).values(last_digest_at=slot)
+        update(Subscriber).where(*still_due(bucket, slot)).values(last_digest_at=slot)
     )
     return int(getattr(result, "rowcount", 0) or 0)
 
@@ -155,13 +204,13 @@ async def edition_payloads(session: AsyncSession, row_payloads: Iterable[str]) -
     """For the sender: each distinct digest row payload (``{"edition": id}``) -> the stored
     edition's payload, in one query. Payloads naming no edition are left out."""
     wanted: dict[int, str] = {}
-    for text in set(row_payloads):
+    for encoded in set(row_payloads):
         try:
-            edition = json.loads(text).get("edition")
+            edition = json.loads(encoded).get("edition")
         except (ValueError, AttributeError):
             continue
         if isinstance(edition, int) and not isinstance(edition, bool):
-            wanted[edition] = text
+            wanted[edition] = encoded
     if not wanted:
         return {}
     rows = await session.execute(

@@ -33,6 +33,8 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
+    union_all,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -106,10 +108,21 @@ class _Message:
     now: datetime
     expires_at: datetime | None
 
-    def rows_for(self, audience: Audience, chat: Any, silent: Any, with_buttons: Any = None) -> Any:
+    def rows_for(
+        self,
+        audience: Audience,
+        chat: Any,
+        silent: Any,
+        with_buttons: Any = None,
+        *,
+        payload: Any = None,
+        ref: Any = None,
+    ) -> Any:
         """SELECT producing one outbox row per recipient, columns in ``_ENQUEUE_COLUMNS`` order.
 
         ``with_buttons`` (a SQL expression) picks the rendering variant; default: buttons on.
+        ``payload`` and ``ref`` (SQL expressions) replace the message's own, e.g. with the
+        columns of a joined table of several messages.
         """
         return select(
             literal(self.article_id, Integer),
@@ -121,8 +134,8 @@ class _Message:
             chat.language,
             chat.wants_images,
             silent,
-            literal(self.payload, Delivery.payload.type),
-            literal(self.ref, Delivery.ref.type),
+            literal(self.payload, Delivery.payload.type) if payload is None else payload,
+            literal(self.ref, Delivery.ref.type) if ref is None else ref,
             literal(self.expires_at, Delivery.expires_at.type),
             literal(self.now, Delivery.due_at.type),
             literal(0, Integer),
@@ -435,39 +448,58 @@ async def enqueue_digest(
     day: str,
     now: datetime,
     expires_at: datetime | None = None,
+    still: Sequence[Any] = (),
 ) -> int:
     """One digest edition (``parts``: its messages, in order) for each active subscriber in
-    ``chat_ids``, written INSERT … SELECT in chunks; each message's ref is
-    ``digest:<local date>:<part>``, unique per chat, so a day's edition is never doubled.
-    Returns the number of rows written."""
+    ``chat_ids`` (and meeting the conditions ``still``, e.g. still due); each message's ref
+    is ``digest:<local date>:<part>``, unique per chat, so a day's edition is never doubled.
+    Every part of a reader is written by one INSERT … SELECT (one per 5,000 readers on
+    SQLite), so a reader whose settings change meanwhile gets the whole edition or none of
+    it. Returns the number of rows written."""
+    if not parts:
+        return 0
     chats = list(dict.fromkeys(chat_ids))
-    written = 0
+    messages = []
     for number, payload in enumerate(parts, start=1):
         ref = f"digest:{day}:{number}"
         # The edition once; each row names it (a 4 KB payload per row cost 40 s per 100,000).
         edition = DigestEdition(ref=ref, payload=encode_payload(payload), created_at=now)
         session.add(edition)
         await session.flush()
-        message = _Message(
-            None, MessageKind.DIGEST, encode_payload({"edition": edition.id}), ref, now,
-            expires_at,
-        )  # fmt: skip
-        for chosen in _digest_chats(session, chats):
-            readers = message.rows_for(Audience.BULK, Subscriber, literal(False, Boolean)).where(
-                Subscriber.active.is_(True), chosen
+        messages.append(
+            select(
+                literal(encode_payload({"edition": edition.id}), Delivery.payload.type).label(
+                    "payload"
+                ),
+                literal(ref, Delivery.ref.type).label("ref"),
             )
-            written += await _insert_from(session, [readers], ["ref", "chat_id", "kind"])
+        )
+    edition_parts = union_all(*messages).subquery("parts")
+    message = _Message(None, MessageKind.DIGEST, None, None, now, expires_at)
+    written = 0
+    for chosen in chat_conditions(session, Subscriber.chat_id, chats):
+        rows = message.rows_for(
+            Audience.BULK, Subscriber, literal(False, Boolean),
+            payload=edition_parts.c.payload, ref=edition_parts.c.ref,
+        )  # fmt: skip
+        readers = (
+            rows.select_from(Subscriber)
+            .join(edition_parts, true())
+            .where(Subscriber.active.is_(True), chosen, *still)
+        )
+        written += await _insert_from(session, [readers], ["ref", "chat_id", "kind"])
     return written
 
 
-def _digest_chats(session: AsyncSession, chats: list[int]) -> list[Any]:
-    """The readers of one digest part as WHERE conditions: on PostgreSQL one ``= ANY`` of a
-    single array parameter (5,000 bound ids a statement took PostgreSQL 3.2 s to parse and
-    plan over 115,000 rows, and SQLAlchemy as long to render); elsewhere chunks of ``IN``."""
+def chat_conditions(session: AsyncSession, column: Any, chats: list[int]) -> list[Any]:
+    """``column`` among ``chats`` as WHERE conditions, one per statement to run: on
+    PostgreSQL one ``= ANY`` of a single array parameter (5,000 bound ids a statement took
+    PostgreSQL 3.2 s to parse and plan over 115,000 rows, and SQLAlchemy as long to render);
+    elsewhere chunks of ``IN``."""
     if session.get_bind().dialect.name == "postgresql":
-        ids = bindparam("digest_chats", chats, type_=postgresql.ARRAY(BigInteger))
-        return [Subscriber.chat_id == any_(ids)]
+        ids = bindparam("chat_ids", chats, type_=postgresql.ARRAY(BigInteger))
+        return [column == any_(ids)]
     return [
-        Subscriber.chat_id.in_(chats[start : start + _DIGEST_CHUNK])
+        column.in_(chats[start : start + _DIGEST_CHUNK])
         for start in range(0, len(chats), _DIGEST_CHUNK)
     ]
