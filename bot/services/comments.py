@@ -27,6 +27,7 @@ from storage.models import utcnow
 from storage.repositories import bans
 from storage.repositories import comments as repo
 from storage.repositories.comments import ArticleBrief, StoredComment
+from storage.repositories.serial import Space, serialize
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +178,9 @@ class Comments:
         """Judge and store a comment; None when the message comments on no article (it is
         then not the comments' business: the fallbacks answer it)."""
         # One reader's messages are judged one at a time: updates are handled concurrently,
-        # and six sent at once would otherwise all see "four in the last minute".
+        # and six sent at once would otherwise all see "four in the last minute". The lock
+        # covers this process; the transaction's lock below covers several on PostgreSQL
+        # (webhook updates of one reader can reach different processes).
         lock = self._locks.setdefault(incoming.writer.user_id, asyncio.Lock())
         async with lock:
             return await self._receive(incoming)
@@ -191,6 +194,7 @@ class Comments:
         article_id, source = target
         now = self._clock()
         async with self._database.session() as session:
+            await serialize(session, Space.READER_COMMENT, str(writer.user_id))
             banned = await bans.is_banned(session, writer.user_id, now)
             approved, recent = await repo.history(session, writer.user_id, now - DAY)
             history = History(banned, approved, tuple(Earlier(at, text) for at, text in recent))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -25,6 +25,7 @@ from storage.models import (
     SubscriberTopic,
     Topic,
 )
+from storage.repositories.serial import Space, serialize
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,22 +85,11 @@ def still_due(bucket: Bucket, slot: datetime) -> list[Any]:
     return [*_in_bucket(bucket), _not_made(slot)]
 
 
-# Lock-key namespace of a bucket's edition (the two-int advisory key space, apart from the
-# leader lock's one-bigint key); any constant works, the same in every process.
-_EDITION_LOCK = 0x4B54_4447  # "KTDG"
-
-
 async def lock_bucket(session: AsyncSession, bucket: Bucket) -> None:
-    """Make one bucket's edition at a time across processes (PostgreSQL: a transaction advisory
-    lock, so a second run waits, then reads the first one's ``last_digest_at`` and makes
-    nothing). SQLite needs none: it has one writer at a time, and every write of an edition
-    re-checks :func:`still_due`."""
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    await session.execute(
-        text("SELECT pg_advisory_xact_lock(:space, hashtext(:bucket))"),
-        {"space": _EDITION_LOCK, "bucket": f"{bucket.timezone or ''}|{bucket.minute}"},
-    )
+    """Make one bucket's edition at a time across processes (PostgreSQL: a second run waits,
+    then reads the first one's ``last_digest_at`` and makes nothing). SQLite needs none: it has
+    one writer at a time, and every write of an edition re-checks :func:`still_due`."""
+    await serialize(session, Space.DIGEST_EDITION, f"{bucket.timezone or ''}|{bucket.minute}")
 
 
 async def due_groups(session: AsyncSession, bucket: Bucket, slot: datetime) -> list[DueGroup]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.services.comment_rules import CommentRules, Verdict
@@ -140,3 +141,33 @@ async def test_eight_comments_sent_at_once_store_five(database: Database) -> Non
     async with database.session() as session:
         stored = (await session.scalars(select(Comment.id))).all()
     assert len(stored) == 5 and verdicts.count(Verdict.PER_MINUTE) == 3, verdicts
+
+
+async def test_twelve_comments_at_once_through_three_processes_store_five(
+    database: Database,
+) -> None:
+    # Three bots on one PostgreSQL database (webhook updates of one reader can reach either);
+    # SQLite allows one process per file, and its one process has the in-process lock.
+    if database.is_sqlite:
+        pytest.skip("SQLite allows one bot process per file (instance lock); PostgreSQL only")
+    await seed_article(database, 7)
+    async with database.session() as session:
+        session.add(Delivery(article_id=7, chat_id=1001, kind=Audience.INSTANT,
+                             status=DeliveryStatus.SENT, message_id=55))  # fmt: skip
+    others = [Database(database.url), Database(database.url)]
+    try:
+        processes = [comments_on(db, Clock()) for db in (database, *others)]
+        lan = Writer(1001, 1001, "Lan")
+        received = await asyncio.gather(
+            *(
+                processes[n % 3].receive(Incoming(lan, f"Cùng lúc {n}", replied_to=55))
+                for n in range(12)
+            )
+        )
+    finally:
+        for db in others:
+            await db.dispose()
+    verdicts = [r.verdict if r else None for r in received]
+    async with database.session() as session:
+        stored = (await session.scalars(select(Comment.id))).all()
+    assert len(stored) == 5 and verdicts.count(Verdict.PER_MINUTE) == 7, verdicts
