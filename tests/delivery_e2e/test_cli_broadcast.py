@@ -31,8 +31,8 @@ _FIRST_ITEM = re.compile(r"<item>.*?</item>", re.DOTALL)
 # The bot runs as a subprocess and the sandbox in the test's process: the sandbox stamps each
 # request when its own event loop gets to it, so on a loaded machine (two pytest workers on two
 # cores) its stamps of requests sent evenly 33 ms apart bunched by more than the default 50 ms
-# shave and counted one 429 in 300 (one run in five). The 120 ms shave still refuses a bot
-# that sends in bursts or above 30/s; the in-process tests keep the default.
+# shave and counted one 429 in 300 (once in four loaded runs). A 120 ms shave still refuses a
+# bot that bursts or sends faster than 34/s; the in-process tests keep the default.
 LIMITS = Limits(per_chat_per_s=1, overall_per_s=30, group_per_min=20, jitter=0.12)
 SEND_KINDS = ("sendMessage", "sendPhoto")
 
