@@ -295,9 +295,9 @@ class Delivery(Base):
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    article_id: Mapped[int | None] = mapped_column(
-        ForeignKey("articles.id", ondelete="CASCADE"), index=True
-    )
+    # No index of its own: the unique (article_id, chat_id, kind) serves lookups by article
+    # (migration 0013 dropped the one that only cost writes).
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
     chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
     # The audience (reply, channel, instant, bulk); priority follows from it (lower goes first).
     kind: Mapped[Audience] = mapped_column(EnumString(Audience, 16))
