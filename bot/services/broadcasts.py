@@ -230,12 +230,10 @@ class Broadcasts:
                 ):  # fmt: skip
                     await self._audit(session, user_id, AuditAction.BROADCAST_DISCARD, draft, None)
                 return Decision(Decided.DISCARDED)
-            sending = await broadcasts.in_progress(session)
-            if any(other.id == draft.id for other in sending):
-                # A second Gửi read the draft just before the first tap committed it:
-                # this broadcast is the one being sent, not another (seen in CI on SQLite).
-                return Decision(Decided.STALE)
-            if sending:
+            # Busy only for another broadcast: a second Gửi that read this draft just before
+            # the first tap committed it finds this one sending (seen in CI on SQLite), and
+            # _start's conditional move tells it that it is stale.
+            if any(other.id != draft.id for other in await broadcasts.in_progress(session)):
                 return Decision(Decided.BUSY)
             return await self._start(session, draft, user_id)
 
