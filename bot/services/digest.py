@@ -178,11 +178,9 @@ class DigestJob:
             if not found:
                 return 0
             groups: dict[tuple[frozenset[int] | None, str, datetime], list[int]] = defaultdict(list)
-            readers: list[int] = []
             for group in found:
                 if not is_made(edition, group.last_digest_at):
                     groups[_group_of(group, edition)].extend(group.chat_ids)
-                    readers.extend(group.chat_ids)
             # Every write re-checks that the reader is still due: one who left or chose
             # another time since the read is neither queued nor marked by this edition.
             still = digests.still_due(bucket, edition.at)
@@ -203,7 +201,8 @@ class DigestJob:
             await digests.mark_made(session, bucket, edition.at)
         self.stats["editions"] += 1
         self.stats["queued"] += queued
-        log.info("digest %s %s: %d readers, %d messages", bucket, edition.day, len(readers), queued)
+        readers = sum(len(chat_ids) for chat_ids in groups.values())
+        log.info("digest %s %s: %d readers, %d messages", bucket, edition.day, readers, queued)
         return queued
 
 
