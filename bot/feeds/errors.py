@@ -6,7 +6,7 @@ feed URL may carry an access key, and bodies can be megabytes of HTML.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 
 def safe_url(url: str) -> str:
@@ -15,11 +15,8 @@ def safe_url(url: str) -> str:
         parts = urlsplit(url)
     except ValueError:
         return "<invalid URL>"
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
     query = "?…" if parts.query else ""
-    return urlunsplit((parts.scheme, host, parts.path, "", "")) + query
+    return urlunsplit((parts.scheme, _host(parts), parts.path, "", "")) + query
 
 
 def shown_url(url: str) -> str:
@@ -31,11 +28,15 @@ def shown_url(url: str) -> str:
         return "<invalid URL>"
     if parts.password is None:
         return url
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    netloc = f"{parts.username or ''}:***@{host}"
+    netloc = f"{parts.username or ''}:***@{_host(parts)}"
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def _host(parts: SplitResult) -> str:
+    """``host[:port]`` of a split URL, without any user or password."""
+    if parts.port is None:
+        return parts.hostname or ""
+    return f"{parts.hostname or ''}:{parts.port}"
 
 
 class FeedError(Exception):
