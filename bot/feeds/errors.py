@@ -33,10 +33,15 @@ def shown_url(url: str) -> str:
 
 
 def _host(parts: SplitResult) -> str:
-    """``host[:port]`` of a split URL, without any user or password."""
-    if parts.port is None:
+    """``host[:port]`` of a split URL, without any user or password. A port out of range
+    (``NEWSBOT_FEEDS`` accepts ``:99999``) is shown as written: ``parts.port`` raises."""
+    try:
+        port = parts.port
+    except ValueError:
+        return parts.netloc.rpartition("@")[2]
+    if port is None:
         return parts.hostname or ""
-    return f"{parts.hostname or ''}:{parts.port}"
+    return f"{parts.hostname or ''}:{port}"
 
 
 class FeedError(Exception):
