@@ -10,6 +10,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 STATION = Path(__file__).resolve().parents[1] / "fixtures" / "station"
+# The keys of each item `newsbot feed preview` prints, in the library call and the command.
+PREVIEW_KEYS = {"title", "url", "summary", "topics", "image", "published", "guid", "author",
+                "video", "text"}  # fmt: skip
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Serve = Callable[[Mapping[str, Handler]], Awaitable[TestServer]]
 

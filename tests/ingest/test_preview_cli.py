@@ -13,21 +13,10 @@ import unicodedata
 from typing import Any
 
 from tests.conftest import REPO
+from tests.feeds.conftest import PREVIEW_KEYS
 from tests.sandbox import Sandbox
 
 FIXTURE = "tests/fixtures/station/kontumtv-feed.xml"
-KEYS = {
-    "title",
-    "url",
-    "summary",
-    "topics",
-    "image",
-    "published",
-    "guid",
-    "author",
-    "video",
-    "text",
-}
 SENTENCE_END = re.compile(r"[.!?…][\"”’»)]?$")
 ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
 CAPTIONS = (
@@ -72,7 +61,7 @@ def one_json_array(stdout: str) -> list[dict[str, Any]]:
 
 def check_items(items: list[dict[str, Any]]) -> None:
     assert len(items) == 10
-    assert [set(item) for item in items] == [KEYS] * 10
+    assert [set(item) for item in items] == [PREVIEW_KEYS] * 10
     published = [item["published"] for item in items]
     assert published == sorted(published, reverse=True), "not newest first"
     assert items[0]["title"] == "Bản tin Thời sự tối 04/7/2014"
