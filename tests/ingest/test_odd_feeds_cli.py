@@ -15,8 +15,9 @@ import pytest
 
 from bot.__main__ import main
 from tests.conftest import REPO
+from tests.feeds.conftest import PREVIEW_KEYS
 from tests.feeds.odd_feeds import ODD_FEEDS, OddFeed
-from tests.ingest.test_preview_cli import KEYS, cli_env, one_json_array
+from tests.ingest.test_preview_cli import cli_env, one_json_array
 
 # Generous: the machine running the suite is shared; a hang is minutes, not seconds.
 TIMEOUT_S = 90
@@ -55,7 +56,7 @@ def _check(feed: OddFeed, code: int, stdout: str, stderr: str) -> None:
         assert feed.items is None, where
         return
     items = one_json_array(stdout)
-    assert all(set(item) == KEYS for item in items), where
+    assert all(set(item) == PREVIEW_KEYS for item in items), where
     assert all(line.startswith("newsbot: skipped ") for line in stderr.splitlines()), where
     if feed.items is not None:
         assert len(items) == feed.items, where
